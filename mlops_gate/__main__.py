@@ -1,0 +1,3 @@
+from mlops_gate.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""What the commands do, callable from Python. `cli.py` only parses arguments and calls these."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlops_gate.errors import InputError
+from mlops_gate.fsutil import atomic_write_text, sha256_file
+
+if TYPE_CHECKING:
+    from mlops_gate.policy.loader import LoadedPolicy
+    from mlops_gate.progress import Progress
+    from mlops_gate.report import CheckReport
+
+DEFAULT_POLICY = Path("mlops-gate.yaml")
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where `check` writes its reports; `None` skips that report."""
+
+    json: Path | None = None
+    junit: Path | None = None
+    markdown: Path | None = None
+    evidence: Path | None = Path(".mlops-gate") / "evidence.json"
+
+
+def validate(policy_path: Path) -> LoadedPolicy:
+    """Load and validate a policy without running anything; raises `PolicyError` with every problem."""
+    from mlops_gate.policy import load_policy
+
+    return load_policy(policy_path)
+
+
+def missing_inputs(loaded: LoadedPolicy) -> list[str]:
+    """Files the policy names that do not exist, one line each (registry URIs are not checked here)."""
+    policy = loaded.policy
+    named = {
+        "model.path": policy.model.path if policy.model else None,
+        "baseline.path": policy.baseline.path if policy.baseline else None,
+        "data.eval": policy.data.eval,
+        "data.reference": policy.data.reference,
+    }
+    for index, gate in enumerate(policy.gates):
+        suite = getattr(gate, "suite", None)
+        if isinstance(suite, str):
+            named[f"gates[{index}].suite"] = suite
+    problems = []
+    for key, value in named.items():
+        if value is None or "://" in value or value.startswith(("models:/", "runs:/")):
+            continue
+        if not loaded.resolve(value).exists():
+            problems.append(f"{loaded.resolve(value)}: file not found ({key} in {loaded.path})")
+    return problems
+
+
+def check(policy_path: Path, outputs: Outputs | None = None, progress: Progress | None = None) -> CheckReport:
+    """Evaluate every gate of the policy, write the requested reports and the evidence file."""
+    from mlops_gate.context import EvaluationContext
+    from mlops_gate.report import CheckReport
+    from mlops_gate.runner import run_gates
+
+    outputs = outputs or Outputs()
+    loaded = validate(policy_path)
+    missing = missing_inputs(loaded)
+    if missing:
+        raise InputError("\n".join(missing))
+    started, clock = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
+    context = EvaluationContext(loaded, progress)
+    gates = run_gates(context)
+    inputs = _input_files(loaded)
+    model = inputs.get("model")
+    report = CheckReport(
+        policy_name=loaded.policy.name,
+        policy_path=str(loaded.path),
+        policy_sha256=loaded.sha256,
+        gates=gates,
+        model_path=str(model) if model else None,
+        model_sha256=sha256_file(model) if model and model.is_file() else None,
+        baseline_uri=loaded.policy.baseline.path if loaded.policy.baseline else None,
+        started_at=started,
+        duration_s=round(time.perf_counter() - clock, 3),
+    )
+    write_outputs(report, outputs, inputs)
+    return report
+
+
+def write_outputs(report: CheckReport, outputs: Outputs, inputs: dict[str, Path]) -> None:
+    from mlops_gate.evidence import build_evidence, write_evidence
+    from mlops_gate.reports import junit, markdown
+
+    if outputs.json:
+        atomic_write_text(outputs.json, report.to_json_text())
+    if outputs.junit:
+        atomic_write_text(outputs.junit, junit.render(report))
+    if outputs.markdown:
+        atomic_write_text(outputs.markdown, markdown.render(report))
+    if outputs.evidence:
+        write_evidence(outputs.evidence, build_evidence(report, inputs))
+
+
+def _input_files(loaded: LoadedPolicy) -> dict[str, Path]:
+    policy = loaded.policy
+    files: dict[str, Path] = {"policy": loaded.path}
+    for name, value in (
+        ("model", policy.model.path if policy.model else None),
+        ("baseline", policy.baseline.path if policy.baseline else None),
+        ("data.eval", policy.data.eval),
+        ("data.reference", policy.data.reference),
+    ):
+        if value is not None and not value.startswith(("models:/", "runs:/")):
+            files[name] = loaded.resolve(value)
+    for index, gate in enumerate(policy.gates):
+        suite = getattr(gate, "suite", None)
+        if isinstance(suite, str):
+            files[f"gates[{index}].suite"] = loaded.resolve(suite)
+    return files
+
+
+def schema() -> str:
+    """The policy's JSON Schema, generated from the pydantic models (for editors and CI linting)."""
+    from mlops_gate.policy import policy_model
+
+    document = policy_model().model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "mlops-gate policy (version 1)"
+    return json.dumps(document, indent=2) + "\n"
+
+
+def init(path: Path, *, force: bool = False) -> Path:
+    """Write the starter policy; never overwrite an existing file unless `force`."""
+    from importlib import resources
+
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists (use --force to overwrite)")
+    template = resources.files("mlops_gate").joinpath("templates/mlops-gate.yaml").read_text("utf-8")
+    atomic_write_text(path, template)
+    return path

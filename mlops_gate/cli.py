@@ -1,0 +1,139 @@
+"""The `mlops-gate` command line: parse arguments, call `api`, map outcomes to exit codes.
+
+Nothing heavy is imported here: `mlops-gate --help` must stay fast (tests/unit/test_startup.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from collections.abc import Callable
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+
+from mlops_gate import __version__
+from mlops_gate.errors import ExitCode, MlopsGateError
+
+app = typer.Typer(
+    name="mlops-gate",
+    help="Declarative quality gates for ML models: no model ships unless it passes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+T = TypeVar("T")
+PolicyArg = Annotated[Path, typer.Argument(help="Policy file.", show_default=True)]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlops-gate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Declarative quality gates for ML models: no model ships unless it passes."""
+
+
+@app.command()
+def check(
+    policy: PolicyArg = Path("mlops-gate.yaml"),
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the results JSON here.")] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here (one testcase per gate).")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write a Markdown report here.")] = None,
+    evidence: Annotated[Path, typer.Option(help="Evidence file for promote/deploy.")] = Path(".mlops-gate/evidence.json"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final verdict line.")] = False,
+) -> None:
+    """Evaluate every gate of POLICY. Exit 0 pass, 1 a gate failed, 2 could not decide, 3 internal error."""
+    from rich.console import Console
+
+    from mlops_gate import api
+    from mlops_gate.reports import terminal
+
+    console = Console(highlight=False)
+    progress = None if quiet or not sys.stderr.isatty() else terminal.TerminalProgress(Console(stderr=True))
+    outputs = api.Outputs(json=json_path, junit=junit, markdown=markdown, evidence=evidence)
+    report = _guarded(lambda: api.check(policy, outputs, progress))
+    if quiet:
+        console.print(f"{report.verdict} {report.policy_name} (exit {int(report.exit_code)})")
+    else:
+        terminal.render(report, console)
+    raise typer.Exit(int(report.exit_code))
+
+
+@app.command()
+def validate(
+    policy: PolicyArg = Path("mlops-gate.yaml"),
+    offline: Annotated[bool, typer.Option(help="Do not check that the files it names exist.")] = False,
+) -> None:
+    """Check POLICY without running any gate: syntax, keys, types, and that its files exist."""
+    from mlops_gate import api
+
+    loaded = _guarded(lambda: api.validate(policy))
+    problems = [] if offline else api.missing_inputs(loaded)
+    if problems:
+        _fail(problems)
+    gates = ", ".join(loaded.gate_ids)
+    typer.echo(f"{policy}: valid ({len(loaded.gate_ids)} gates: {gates})")
+
+
+@app.command()
+def schema() -> None:
+    """Print the policy JSON Schema (point your editor's YAML plugin at it)."""
+    from mlops_gate import api
+
+    typer.echo(api.schema(), nl=False)
+
+
+@app.command()
+def init(
+    path: PolicyArg = Path("mlops-gate.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter policy with the classic thresholds."""
+    from mlops_gate import api
+
+    written = _guarded(lambda: api.init(path, force=force))
+    typer.echo(f"wrote {written}: edit the paths, then run `mlops-gate validate {written}`")
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run `action`; user errors become one line per problem and exit 2, bugs a short note and exit 3."""
+    try:
+        return action()
+    except MlopsGateError as exc:
+        _fail(str(exc).splitlines(), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail(["interrupted"], ExitCode.UNDECIDED)
+    except Exception:
+        _crash()
+
+
+def _fail(lines: list[str], code: int = ExitCode.UNDECIDED) -> NoReturn:
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(int(code))
+
+
+def _crash() -> NoReturn:
+    import tempfile
+
+    detail = traceback.format_exc()
+    log = Path(tempfile.gettempdir()) / "mlops-gate-crash.log"
+    log.write_text(detail, encoding="utf-8")
+    last = detail.strip().splitlines()[-1]
+    typer.echo(f"internal error (a bug in mlops-gate): {last}\nfull traceback: {log}", err=True)
+    raise typer.Exit(int(ExitCode.INTERNAL))
+
+
+def main() -> None:
+    app()

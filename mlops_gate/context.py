@@ -1,0 +1,158 @@
+"""The evaluation context: everything a gate may read, loaded once, shared by all gates.
+
+Gates do no I/O of their own (STYLE.md): they ask the context for data frames, the model, the
+baseline and predictions. Loads are memoised, failures included, so a broken file is read once and
+every gate that needs it reports the same one-line error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from mlops_gate.errors import GateError, InputError
+from mlops_gate.progress import NoProgress, Progress
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from mlops_gate.loaders.models import LoadedModel
+    from mlops_gate.loaders.predictions import Predictions
+    from mlops_gate.policy.loader import LoadedPolicy
+    from mlops_gate.policy.model import ModelRef
+
+T = TypeVar("T")
+DatasetName = Literal["eval", "reference"]
+Role = Literal["model", "baseline"]
+
+
+class EvaluationContext:
+    def __init__(self, loaded: LoadedPolicy, progress: Progress | None = None) -> None:
+        self.loaded = loaded
+        self.policy = loaded.policy
+        self.progress: Progress = progress or NoProgress()
+        self._memo: dict[Any, tuple[bool, Any]] = {}
+        self._lock = threading.RLock()
+
+    # -- inputs -------------------------------------------------------------------------------------
+    def resolve(self, path: str) -> Path:
+        return self.loaded.resolve(path)
+
+    def dataset_path(self, name: DatasetName) -> Path:
+        value = getattr(self.policy.data, name)
+        if value is None:
+            raise GateError(f"data.{name} is not set in the policy")
+        return self.resolve(value)
+
+    def dataset(self, name: DatasetName) -> pd.DataFrame:
+        def load() -> pd.DataFrame:
+            from mlops_gate.loaders.data import read_table
+
+            with self.progress.task(f"loading {name} data"):
+                return read_table(self.dataset_path(name))
+
+        return self._once(("dataset", name), load)
+
+    def features(self) -> list[str]:
+        """`data.features`, or every eval (else reference) column but the target and `ignore`."""
+        data = self.policy.data
+        if data.features is not None:
+            return list(data.features)
+        frame = self.dataset("eval" if data.eval is not None else "reference")
+        skip = {data.target, *data.ignore}
+        return [str(c) for c in frame.columns if c not in skip]
+
+    def target(self, name: DatasetName = "eval") -> np.ndarray:
+        import numpy as np
+
+        column = self.policy.data.target
+        if column is None:
+            raise GateError("data.target is not set in the policy")
+        frame = self.dataset(name)
+        if column not in frame.columns:
+            raise InputError(f"{self.dataset_path(name)}: target column '{column}' not found")
+        values = frame[column].to_numpy()
+        if frame[column].isna().any():
+            raise GateError(f"{self.dataset_path(name)}: target column '{column}' has missing values")
+        return np.asarray(values)
+
+    # -- models -------------------------------------------------------------------------------------
+    def model_ref(self, role: Role) -> ModelRef:
+        ref = self.policy.model if role == "model" else self.policy.baseline
+        if ref is None:
+            raise GateError(f"the policy has no `{role}` section")
+        return ref
+
+    def model(self, role: Role = "model") -> LoadedModel:
+        def load() -> LoadedModel:
+            from mlops_gate.loaders.models import load_model
+
+            ref = self.model_ref(role)
+            with self.progress.task(f"loading {role}"):
+                return load_model(self.resolve(ref.path), ref, self.task)
+
+        return self._once(("model", role), load)
+
+    def has_baseline(self) -> bool:
+        return self.policy.baseline is not None
+
+    @property
+    def task(self) -> str:
+        return self.policy.model.task if self.policy.model else "classification"
+
+    @property
+    def pos_label(self) -> Any:
+        return self.policy.model.pos_label if self.policy.model else 1
+
+    def predictions(self, role: Role = "model", dataset: DatasetName = "eval") -> Predictions:
+        """The model's predictions on a data set (computed once), with class order settled."""
+
+        def compute() -> Predictions:
+            model = self.model(role)
+            frame = self.dataset(dataset)
+            with self.progress.task(f"predicting {dataset} with {role}"):
+                raw = model.predict(frame, self.features())
+            return self._settle_classes(raw, dataset)
+
+        return self._once(("predictions", role, dataset), compute)
+
+    def _settle_classes(self, raw: Predictions, dataset: DatasetName) -> Predictions:
+        """Fill in the class order when the model does not declare it (see docs/models.md)."""
+        import dataclasses
+
+        import numpy as np
+
+        if self.task == "regression" or raw.classes is not None:
+            return raw
+        seen: set[Any] = set()
+        if raw.labels is not None:
+            seen.update(np.unique(raw.labels).tolist())
+        if self.policy.data.target is not None and self.policy.data.target in self.dataset(dataset).columns:
+            seen.update(np.unique(self.target(dataset)).tolist())
+        classes = sorted(seen, key=lambda c: (str(type(c)), c))
+        width = raw.proba.shape[1] if raw.proba is not None and raw.proba.ndim == 2 else None
+        if width is not None and width != len(classes):
+            classes = list(range(width))
+        return dataclasses.replace(raw, classes=tuple(classes))
+
+    def artifact_paths(self) -> list[Path]:
+        """The files that ship: the model file (variants join in with `build`)."""
+        if self.policy.model is None:
+            return []
+        return [self.resolve(self.policy.model.path)]
+
+    # -- memo ---------------------------------------------------------------------------------------
+    def _once(self, key: Any, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._memo:
+                try:
+                    self._memo[key] = (True, compute())
+                except Exception as exc:
+                    self._memo[key] = (False, exc)
+            ok, value = self._memo[key]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Reading models and data from disk (and, later, registries). All heavy imports are lazy."""

@@ -1,0 +1,136 @@
+"""Load a policy file: YAML with positions → `${ENV}` substitution → pydantic → cross-field checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from mlops_gate.errors import InputError, PolicyError
+from mlops_gate.fsutil import sha256_bytes
+from mlops_gate.gates.base import GateConfig
+from mlops_gate.policy.envsubst import MissingVariable, substitute
+from mlops_gate.policy.model import Policy, policy_model
+from mlops_gate.policy.problems import format_problem, validation_problems
+from mlops_gate.policy.yaml_source import Mark, YamlSource, YamlSyntaxError, parse_yaml
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """A valid policy and where it came from."""
+
+    policy: Policy
+    path: Path
+    sha256: str
+    source: YamlSource
+    gate_ids: tuple[str, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the policy are relative to the policy file's folder."""
+        return self.path.parent
+
+    def gate_line(self, index: int) -> int:
+        return self.source.mark_for(("gates", index)).line
+
+    def resolve(self, path: str) -> Path:
+        return (self.base_dir / path) if not Path(path).is_absolute() else Path(path)
+
+
+def load_policy(path: Path, env: Mapping[str, str] | None = None) -> LoadedPolicy:
+    """Read and validate `path`; every problem is reported at once as a `PolicyError`."""
+    display = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{display}: policy file not found (run `mlops-gate init` to create one)") from None
+    except OSError as exc:
+        raise InputError(f"{display}: cannot read policy file: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError([f"{display}:1:1: not UTF-8 text"]) from None
+    try:
+        source = parse_yaml(text)
+    except YamlSyntaxError as exc:
+        raise PolicyError([format_problem(display, exc.mark, "", str(exc))]) from None
+    if not isinstance(source.data, dict):
+        raise PolicyError([format_problem(display, Mark(1, 1), "", "a policy is a YAML mapping (see `mlops-gate init`)")])
+    try:
+        data = substitute(source.data, os.environ if env is None else env)
+    except MissingVariable as exc:
+        key = ".".join(str(p) for p in exc.path)
+        raise PolicyError([format_problem(display, source.mark_for(exc.path), key, str(exc))]) from None
+
+    model = policy_model()
+    try:
+        policy = model.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(validation_problems(exc, model, source, display)) from None
+
+    problems = _cross_checks(policy, source, display)
+    if problems:
+        raise PolicyError(problems)
+    return LoadedPolicy(
+        policy=policy, path=path, sha256=sha256_bytes(raw), source=source, gate_ids=_gate_ids(policy.gates)
+    )
+
+
+def _gate_ids(gates: list[GateConfig]) -> tuple[str, ...]:
+    """Explicit ids as given; derived ids made unique with `#2`, `#3` in policy order."""
+    seen: dict[str, int] = {}
+    ids = []
+    for gate in gates:
+        base = gate.id or gate.default_id()
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 or gate.id else f"{base}#{seen[base]}")
+    return tuple(ids)
+
+
+_INPUT_HINTS = {
+    "model": "add `model: {path: ...}`",
+    "baseline": "add `baseline: {path: ...}` or drop the baseline comparison",
+    "target": "set `data.target` to the label column",
+    "eval": "set `data.eval` to the evaluation data file",
+    "reference": "set `data.reference` to the reference data file",
+}
+
+
+def _cross_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
+    """What pydantic cannot see inside one model: each gate's inputs exist; ids are unique."""
+    available = {
+        "model": policy.model is not None,
+        "baseline": policy.baseline is not None,
+        "target": policy.data.target is not None,
+        "eval": policy.data.eval is not None,
+        "reference": policy.data.reference is not None,
+    }
+    problems = []
+    explicit: dict[str, int] = {}
+    for index, gate in enumerate(policy.gates):
+        where = f"gates[{index}] ({gate.type})"
+        mark = source.mark_for(("gates", index))
+        missing = sorted(need for need in gate.required_inputs() if not available.get(need, True))
+        for need in missing:
+            problems.append(format_problem(file, mark, where, f"needs `{need}`: {_INPUT_HINTS[need]}"))
+        if gate.id is not None:
+            if gate.id in explicit:
+                problems.append(
+                    format_problem(file, mark, f"{where}.id", f"duplicate id '{gate.id}' (also gates[{explicit[gate.id]}])")
+                )
+            explicit[gate.id] = index
+        if gate.type == "metric" and policy.model is not None:
+            problems.extend(_metric_task_check(gate, policy.model.task, file, mark, where))
+    return problems
+
+
+def _metric_task_check(gate: GateConfig, task: str, file: str, mark: Mark, where: str) -> list[str]:
+    from mlops_gate.gates.metric import CLASSIFICATION
+
+    metric = str(getattr(gate, "metric", ""))
+    if (metric in CLASSIFICATION) != (task == "classification"):
+        return [format_problem(file, mark, f"{where}.metric", f"'{metric}' does not apply to a {task} model")]
+    return []

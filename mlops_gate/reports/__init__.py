@@ -1,0 +1,1 @@
+"""Renderers of a `CheckReport`: terminal, JUnit XML, Markdown (and more in later releases)."""

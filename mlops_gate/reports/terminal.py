@@ -1,0 +1,68 @@
+"""The terminal view: a rich table of gates, a line per problem, and the final verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+from mlops_gate.progress import Advance
+from mlops_gate.report import CheckReport
+from mlops_gate.reports.formatting import counts, delta, number, threshold
+from mlops_gate.results import Verdict
+
+_STYLES = {
+    Verdict.PASS: "green",
+    Verdict.WARN: "yellow",
+    Verdict.FAIL: "bold red",
+    Verdict.ERROR: "bold magenta",
+    Verdict.SKIP: "dim",
+}
+_FINAL = {"pass": ("PASS", "bold green"), "fail": ("FAIL", "bold red"), "error": ("COULD NOT DECIDE", "bold magenta")}
+
+
+def render(report: CheckReport, console: Console) -> None:
+    has_baseline = any(g.baseline_value is not None for g in report.gates)
+    table = Table(title=f"mlops-gate · {escape(report.policy_name)}", title_justify="left", expand=False)
+    table.add_column("gate", overflow="fold")
+    table.add_column("value", justify="right")
+    table.add_column("threshold", justify="right")
+    if has_baseline:
+        table.add_column("baseline", justify="right")
+        table.add_column("Δ", justify="right")
+    table.add_column("verdict")
+    table.add_column("time", justify="right", style="dim")
+    for gate in report.gates:
+        cells = [escape(gate.id), number(gate.value), escape(threshold(gate))]
+        if has_baseline:
+            cells += [number(gate.baseline_value), delta(gate)]
+        cells += [f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/]", f"{gate.duration_s:.2f}s"]
+        table.add_row(*cells)
+    console.print(table)
+    for gate in report.gates:
+        if gate.verdict is not Verdict.PASS and gate.message:
+            console.print(f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/] {escape(gate.id)}: {escape(gate.message)}")
+    label, style = _FINAL[report.verdict]
+    console.print(
+        f"[{style}]{label}[/] {escape(report.policy_name)}: {counts(report.gates)} "
+        f"in {report.duration_s:.1f} s (exit {int(report.exit_code)})"
+    )
+
+
+class TerminalProgress:
+    """Progress bars on stderr for loading data, predicting and timing runs; gone when done."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None) -> Iterator[Advance]:
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+        with RichProgress(*columns, console=self.console, transient=True) as bar:
+            task_id = bar.add_task(description, total=total)
+            yield lambda amount: bar.advance(task_id, amount)

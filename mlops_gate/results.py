@@ -1,0 +1,58 @@
+"""Verdicts, gate results and how a set of results becomes one exit code."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from mlops_gate.errors import ExitCode
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One gate's outcome, exactly the `gates[]` entry of the results JSON."""
+
+    id: str
+    type: str
+    verdict: Verdict
+    value: float | None = None
+    threshold: float | None = None
+    baseline_value: float | None = None
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+    policy_line: int | None = None
+    internal_error: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdict"] = self.verdict.value
+        if not self.internal_error:
+            data.pop("internal_error")
+        return data
+
+
+def overall_exit_code(results: list[GateResult]) -> ExitCode:
+    """DESIGN.md: failure wins over error; zero gates evaluated is 2; a bug is 3."""
+    verdicts = {r.verdict for r in results}
+    if Verdict.FAIL in verdicts:
+        return ExitCode.FAIL
+    if any(r.internal_error for r in results):
+        return ExitCode.INTERNAL
+    evaluated = verdicts - {Verdict.SKIP}
+    if Verdict.ERROR in verdicts or not evaluated:
+        return ExitCode.UNDECIDED
+    return ExitCode.PASS
+
+
+def overall_verdict(code: ExitCode) -> str:
+    return {ExitCode.PASS: "pass", ExitCode.FAIL: "fail"}.get(code, "error")
