@@ -1,0 +1,96 @@
+"""Gate cases as data: every `tests/cases/<gate>/*.yaml` is one pass/fail/error case.
+
+A case file holds:
+    description: what it shows
+    project: binary | drifted | regression     (default: binary; see `projects` below)
+    policy: {...}                              (optional top-level policy keys, e.g. baseline)
+    gate: {type: ..., ...}                     (the gate under test)
+    expect:
+      verdict: pass | warn | fail | error | skip
+      value: [low, high]                       (optional, inclusive)
+      message: substring                       (optional)
+      details_keys: [key, ...]                 (optional)
+Adding a case is adding a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mlops_gate.context import EvaluationContext
+from mlops_gate.policy import load_policy
+from mlops_gate.runner import run_gates
+from tests.support import FEATURES, binary_frame, regression_frame, train_onnx, write_policy, write_table
+
+CASES = Path(__file__).resolve().parents[1] / "cases"
+CASE_FILES = sorted(CASES.glob("*/*.yaml"))
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Real data and real ONNX models, built once: model.onnx beats baseline.onnx (one feature)."""
+    root = tmp_path_factory.mktemp("case-projects")
+    train, evaluation = binary_frame(3000, seed=1), binary_frame(3000, seed=2)
+    train_onnx(train, root / "model.onnx")
+    train_onnx(train, root / "baseline.onnx", features=["f0"])
+    write_table(train, root / "reference.parquet")
+    write_table(evaluation, root / "eval.parquet")
+    write_table(binary_frame(3000, seed=3, shift=1.0), root / "drifted.parquet")
+    write_table(regression_frame(1500, seed=1), root / "reg_reference.parquet")
+    write_table(regression_frame(1500, seed=2), root / "reg_eval.parquet")
+    train_onnx(regression_frame(1500, seed=1), root / "reg_model.onnx", target="target", task="regression")
+    data = {"target": "label", "ignore": ["id", "group"], "reference": str(root / "reference.parquet")}
+    return {
+        "binary": {"model": {"path": str(root / "model.onnx")},
+                   "data": {**data, "eval": str(root / "eval.parquet")},
+                   "_baseline": str(root / "baseline.onnx")},
+        "drifted": {"model": {"path": str(root / "model.onnx")},
+                    "data": {**data, "eval": str(root / "drifted.parquet")},
+                    "_baseline": str(root / "baseline.onnx")},
+        "regression": {"model": {"path": str(root / "reg_model.onnx"), "task": "regression"},
+                       "data": {"target": "target", "features": FEATURES,
+                                "reference": str(root / "reg_reference.parquet"),
+                                "eval": str(root / "reg_eval.parquet")},
+                       "_baseline": str(root / "reg_model.onnx")},
+    }
+
+
+def _policy(case: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
+    document: dict[str, Any] = {"version": 1, "name": "case", "model": project["model"], "data": project["data"]}
+    extra = dict(case.get("policy") or {})
+    if extra.pop("baseline", None) is not None:
+        document["baseline"] = {"path": project["_baseline"]}
+    document.update(extra)
+    document["gates"] = [case["gate"]]
+    return document
+
+
+@pytest.mark.parametrize("case_file", CASE_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in CASE_FILES])
+def test_gate_case(case_file: Path, projects: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    case = yaml.safe_load(case_file.read_text(encoding="utf-8"))
+    project = projects[case.get("project", "binary")]
+    policy_path = write_policy(tmp_path, _policy(case, project))
+    (result,) = run_gates(EvaluationContext(load_policy(policy_path)))
+    expect = case["expect"]
+    assert result.verdict.value == expect["verdict"], result.message
+    assert not result.internal_error, result.message
+    if "value" in expect:
+        low, high = expect["value"]
+        assert result.value is not None and low <= result.value <= high, result.value
+    if "message" in expect:
+        assert expect["message"] in result.message
+    for key in expect.get("details_keys", []):
+        assert key in result.details, sorted(result.details)
+
+
+def test_cases_exist_for_every_builtin_gate() -> None:
+    from mlops_gate.gates.registry import BUILTIN_GATES
+
+    covered = {path.parent.name for path in CASE_FILES}
+    assert set(BUILTIN_GATES) <= covered, set(BUILTIN_GATES) - covered
