@@ -1,0 +1,126 @@
+"""How ONNX models are fed and read (mlops_gate/loaders/models.py docstring), on real ORT sessions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pandas as pd
+import pytest
+from onnx import TensorProto, helper
+
+from mlops_gate.errors import DependencyError, InputError
+from mlops_gate.loaders.models import load_model
+from mlops_gate.policy.model import ModelRef
+from tests.support import FEATURES, binary_frame, train_onnx
+
+pytestmark = pytest.mark.integration
+
+WEIGHTS = np.array([[1.0, -1.0], [-2.0, 2.0]], dtype=np.float32)  # two features -> two class logits
+
+
+def _save(graph: onnx.GraphProto, path: Path, metadata: dict[str, str] | None = None) -> Path:
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    for key, value in (metadata or {}).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def _softmax_graph(inputs: list[onnx.ValueInfoProto], head: list[onnx.NodeProto], with_label: bool = True) -> onnx.GraphProto:
+    weights = helper.make_tensor("W", TensorProto.FLOAT, [2, 2], WEIGHTS.flatten().tolist())
+    nodes = [*head, helper.make_node("MatMul", ["X", "W"], ["logits"]), helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1)]
+    outputs = [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])]
+    if with_label:
+        nodes.append(helper.make_node("ArgMax", ["probabilities"], ["label"], axis=1, keepdims=0))
+        outputs.insert(0, helper.make_tensor_value_info("label", TensorProto.INT64, [None]))
+    return helper.make_graph(nodes, "g", inputs, outputs, initializer=[weights])
+
+
+def _expected(frame: pd.DataFrame) -> np.ndarray:
+    logits = frame[["a", "b"]].to_numpy(np.float32) @ WEIGHTS
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+FRAME = pd.DataFrame({"b": [0.5, -1.0, 2.0], "a": [1.0, 3.0, -0.5]})  # column order differs from features
+
+
+def test_single_matrix_input_gets_features_in_policy_order(tmp_path: Path) -> None:
+    inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 2])]
+    path = _save(_softmax_graph(inputs, [helper.make_node("Identity", ["input"], ["X"])]), tmp_path / "m.onnx")
+    predictions = load_model(path, ModelRef(path=str(path)), "classification").predict(FRAME, ["a", "b"])
+    np.testing.assert_allclose(predictions.proba, _expected(FRAME), rtol=1e-6)
+    np.testing.assert_array_equal(predictions.labels, _expected(FRAME).argmax(axis=1))
+
+
+def test_per_column_inputs_are_fed_by_name(tmp_path: Path) -> None:
+    inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [None, 1]) for n in ("a", "b")]
+    path = _save(_softmax_graph(inputs, [helper.make_node("Concat", ["a", "b"], ["X"], axis=1)]), tmp_path / "m.onnx")
+    predictions = load_model(path, ModelRef(path=str(path)), "classification").predict(FRAME, ["a", "b"])
+    np.testing.assert_allclose(predictions.proba, _expected(FRAME), rtol=1e-6)
+
+
+def test_proba_only_model_and_classes_from_metadata(tmp_path: Path) -> None:
+    inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 2])]
+    graph = _softmax_graph(inputs, [helper.make_node("Identity", ["input"], ["X"])], with_label=False)
+    path = _save(graph, tmp_path / "m.onnx", {"classes": '["no", "yes"]'})
+    predictions = load_model(path, ModelRef(path=str(path)), "classification").predict(FRAME, ["a", "b"])
+    assert predictions.labels is None
+    assert predictions.classes == ("no", "yes")
+    np.testing.assert_allclose(predictions.positive_scores("yes"), _expected(FRAME)[:, 1], rtol=1e-6)
+
+
+def test_zipmap_output_becomes_a_matrix(tmp_path: Path) -> None:
+    from skl2onnx import to_onnx
+    from sklearn.linear_model import LogisticRegression
+
+    frame = binary_frame(300)
+    x = frame[FEATURES].to_numpy(np.float32)
+    model = LogisticRegression().fit(x, frame["label"])
+    (tmp_path / "z.onnx").write_bytes(to_onnx(model, x[:1], target_opset=17).SerializeToString())  # ZipMap on
+    predictions = load_model(tmp_path / "z.onnx", ModelRef(path="z.onnx"), "classification").predict(frame, FEATURES)
+    assert predictions.classes == (0, 1)
+    np.testing.assert_allclose(predictions.proba, model.predict_proba(x), atol=1e-5)
+
+
+def test_regression_output(tmp_path: Path) -> None:
+    from tests.support import regression_frame
+
+    frame = regression_frame(200)
+    model = train_onnx(frame, tmp_path / "r.onnx", target="target", task="regression")
+    predictions = load_model(tmp_path / "r.onnx", ModelRef(path="r.onnx"), "regression").predict(frame, FEATURES)
+    assert predictions.values is not None
+    np.testing.assert_allclose(predictions.values, model.predict(frame[FEATURES].to_numpy(np.float32)), atol=1e-4)
+
+
+def test_feature_count_mismatch_is_explained(tmp_path: Path) -> None:
+    train_onnx(binary_frame(200), tmp_path / "m.onnx")
+    model = load_model(tmp_path / "m.onnx", ModelRef(path="m.onnx"), "classification")
+    with pytest.raises(InputError, match="takes 4 features but data.features has 3"):
+        model.predict(binary_frame(10), FEATURES[:3])
+
+
+def test_unsupported_model_format(tmp_path: Path) -> None:
+    (tmp_path / "m.h5").write_bytes(b"x")
+    with pytest.raises(InputError, match="unsupported model format '.h5'"):
+        load_model(tmp_path / "m.h5", ModelRef(path="m.h5"), "classification")
+
+
+def test_missing_onnxruntime_is_a_clear_error() -> None:
+    code = (
+        "import sys; sys.modules['onnxruntime'] = None\n"
+        "from mlops_gate.loaders.onnx_runtime import onnxruntime\n"
+        "from mlops_gate.errors import DependencyError\n"
+        "try:\n    onnxruntime()\nexcept DependencyError as e:\n    print(e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert "ONNX Runtime is not installed" in done.stdout
+    assert "pip install 'mlops-gate[cpu]'" in done.stdout
+    assert DependencyError.exit_code == 2

@@ -1,0 +1,148 @@
+"""Policy loading: every problem at once, each as `file:line:col: key.path: message` (exact text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlops_gate.errors import InputError, PolicyError
+from mlops_gate.policy import load_policy
+
+GOOD = """\
+version: 1
+name: fraud
+model: {path: m.onnx}
+data: {eval: e.parquet, reference: r.parquet, target: label}
+gates:
+  - {type: metric, metric: f1, min: 0.9}
+  - {type: drift, max: 0.2}
+"""
+
+
+def _problems(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> list[str]:
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path, env=env or {})
+    return [line.replace(str(path), "p.yaml") for line in caught.value.problems]
+
+
+def test_valid_policy_loads_with_derived_ids(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(GOOD + "  - {type: metric, metric: f1, min: 0.8}\n", encoding="utf-8")
+    loaded = load_policy(path, env={})
+    assert loaded.gate_ids == ("metric:f1", "drift", "metric:f1#2")
+    assert loaded.gate_line(1) == 7
+    assert len(loaded.sha256) == 64
+
+
+def test_all_errors_at_once_with_positions_and_key_paths(tmp_path: Path) -> None:
+    text = GOOD.replace("{type: drift, max: 0.2}", "{type: drift, max: -1, colour: red}") + "  - {type: nope}\n"
+    assert _problems(tmp_path, text) == [
+        "p.yaml:7:24: gates[1] (drift).max: Input should be greater than 0",
+        "p.yaml:7:28: gates[1] (drift).colour: unknown key 'colour'; valid keys: "
+        "id, type, method, bins, max, warn, columns, predictions, epsilon",
+        "p.yaml:8:5: gates[2]: unknown gate type 'nope'; valid types: "
+        "bias, drift, expectations, latency, metric, size",
+    ]
+
+
+def test_unknown_top_level_key_lists_valid_keys(tmp_path: Path) -> None:
+    assert _problems(tmp_path, GOOD + "extra: 1\n") == [
+        "p.yaml:8:1: extra: unknown key 'extra'; valid keys: "
+        "version, name, model, baseline, data, gates, artifacts, promote, deploy"
+    ]
+
+
+def test_wrong_type_points_at_the_value(tmp_path: Path) -> None:
+    text = GOOD.replace("min: 0.9", "min: high")
+    assert _problems(tmp_path, text) == [
+        "p.yaml:6:37: gates[0] (metric).min: Input should be a valid number, unable to parse string as a number"
+    ]
+
+
+def test_missing_required_field_points_at_its_mapping(tmp_path: Path) -> None:
+    text = GOOD.replace("{type: drift, max: 0.2}", "{type: drift}")
+    assert _problems(tmp_path, text) == ["p.yaml:7:5: gates[1] (drift).max: Field required"]
+
+
+def test_cross_field_rules_name_the_gate(tmp_path: Path) -> None:
+    text = GOOD.replace("min: 0.9", "max_drop: 0.01")
+    assert _problems(tmp_path, text) == [
+        "p.yaml:6:5: gates[0] (metric): needs `baseline`: add `baseline: {path: ...}` or drop the baseline comparison"
+    ]
+
+
+def test_metric_must_fit_the_task(tmp_path: Path) -> None:
+    text = GOOD.replace("metric: f1", "metric: rmse").replace("min: 0.9", "max: 3")
+    assert _problems(tmp_path, text) == ["p.yaml:6:5: gates[0] (metric).metric: 'rmse' does not apply to a classification model"]
+
+
+def test_validator_messages_drop_pydantic_prefix(tmp_path: Path) -> None:
+    text = GOOD.replace("max_drop: 0.01", "").replace("min: 0.9", "max_drop: 0.1").replace("metric: f1", "metric: log_loss")
+    assert _problems(tmp_path, text) == [
+        "p.yaml:6:5: gates[0] (metric): log_loss is lower-is-better: use max_increase, not max_drop"
+    ]
+
+
+def test_malformed_yaml(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "version: 1\nname: [unclosed\n")
+    assert len(problems) == 1
+    assert problems[0].startswith("p.yaml:3:1: invalid YAML:")
+
+
+def test_duplicate_keys_are_errors(tmp_path: Path) -> None:
+    assert _problems(tmp_path, GOOD + "name: again\n") == ["p.yaml:8:1: duplicate key 'name'"]
+
+
+def test_not_a_mapping(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "- 1\n- 2\n") == ["p.yaml:1:1: a policy is a YAML mapping (see `mlops-gate init`)"]
+
+
+def test_empty_gate_list(tmp_path: Path) -> None:
+    text = GOOD.split("gates:")[0] + "gates: []\n"
+    assert _problems(tmp_path, text) == ["p.yaml:5:8: gates: List should have at least 1 item after validation, not 0"]
+
+
+def test_environment_substitution(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(GOOD.replace("m.onnx", "'${MODEL_DIR}/m.onnx'").replace("0.9", "'${F1_MIN:-0.85}'"), encoding="utf-8")
+    loaded = load_policy(path, env={"MODEL_DIR": "/models"})
+    assert loaded.policy.model is not None and loaded.policy.model.path == "/models/m.onnx"
+    assert loaded.policy.gates[0].min == 0.85  # type: ignore[attr-defined]
+
+
+def test_missing_environment_variable(tmp_path: Path) -> None:
+    text = GOOD.replace("m.onnx", "'${MODEL_DIR}/m.onnx'")
+    assert _problems(tmp_path, text) == [
+        "p.yaml:3:15: model.path: environment variable MODEL_DIR is not set (use ${MODEL_DIR:-default} for a default)"
+    ]
+
+
+def test_literal_dollar_brace(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(GOOD.replace("name: fraud", "name: fraud\nbaseline: {path: '$${x}.onnx'}"), encoding="utf-8")
+    loaded = load_policy(path, env={})
+    assert loaded.policy.baseline is not None and loaded.policy.baseline.path == "${x}.onnx"
+
+
+def test_missing_policy_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="policy file not found"):
+        load_policy(tmp_path / "nope.yaml")
+
+
+def test_data_only_policy_needs_no_model_or_target(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "version: 1\nname: data-only\ndata: {eval: e.parquet, reference: r.parquet}\n"
+        "gates:\n  - {type: drift, max: 0.2}\n  - {type: expectations, expect: [{expect_column_to_exist: {column: a}}]}\n",
+        encoding="utf-8",
+    )
+    assert load_policy(path, env={}).gate_ids == ("drift", "expectations:eval")
+
+
+def test_duplicate_explicit_ids(tmp_path: Path) -> None:
+    text = GOOD.replace("{type: metric, metric: f1, min: 0.9}", "{id: a, type: metric, metric: f1, min: 0.9}")
+    text = text.replace("{type: drift, max: 0.2}", "{id: a, type: drift, max: 0.2}")
+    assert _problems(tmp_path, text) == ["p.yaml:7:5: gates[1] (drift).id: duplicate id 'a' (also gates[0])"]

@@ -1,0 +1,71 @@
+"""Markdown and JUnit renderings of a report; untrusted strings stay inert."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from mlops_gate.report import CheckReport
+from mlops_gate.reports import junit, markdown
+from mlops_gate.reports.escape import markdown_text
+from mlops_gate.results import GateResult, Verdict
+
+INJECTIONS = ["](http://x)", "![](x)", "@org/team", "a|b", "<script>alert(1)</script>", "[link](https://evil)"]
+
+
+def _report() -> CheckReport:
+    drift = GateResult(
+        id="drift", type="drift", verdict=Verdict.FAIL, value=0.31, threshold=0.2, message="PSI 0.31 on income",
+        details={"comparator": "≤", "columns": {name: 0.3 for name in INJECTIONS}},
+    )
+    metric = GateResult(id="metric:f1", type="metric", verdict=Verdict.PASS, value=0.93, threshold=0.9,
+                        baseline_value=0.91, details={"comparator": "≥"})
+    error = GateResult(id="latency:cuda:p95", type="latency", verdict=Verdict.ERROR, message="CUDAExecutionProvider not available")
+    skip = GateResult(id="bias:sex", type="bias", verdict=Verdict.SKIP, message="skipped")
+    return CheckReport(policy_name="fraud", policy_path="p.yaml", policy_sha256="0" * 64, gates=[metric, drift, error, skip])
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_markdown_text_neutralises(payload: str) -> None:
+    text = markdown_text(payload)
+    assert "](" not in text.replace("\\](", "").replace("\\]\\(", "")
+    assert "<script" not in text
+    assert "@org" not in text
+    assert "|" not in text.replace("\\|", "")
+    assert "http:" not in text and "https:" not in text
+
+
+def test_markdown_report_has_table_and_escaped_breakdown() -> None:
+    text = markdown.render(_report())
+    assert "❌ **FAIL**" in text
+    assert "| metric:f1 | 0.9300 | ≥ 0.9000 | 0.9100 | +0.0200 | ✅ pass |" in text
+    for payload in INJECTIONS:
+        assert payload not in text
+    table_rows = [line for line in text.splitlines() if line.startswith("| ") and "PSI" not in line]
+    assert all(line.count(" | ") == line.replace("\\|", "").count(" | ") for line in table_rows)
+
+
+def test_junit_distinguishes_failures_errors_skips() -> None:
+    root = ET.fromstring(junit.render(_report()))
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("4", "1", "1", "1")
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert cases["drift"].find("failure") is not None
+    assert cases["latency:cuda:p95"].find("error") is not None
+    assert cases["bias:sex"].find("skipped") is not None
+    assert list(cases["metric:f1"]) == []
+
+
+def test_results_json_shape() -> None:
+    data = json.loads(_report().to_json_text())
+    assert data["schema"] == 1
+    assert data["verdict"] == "fail" and data["exit_code"] == 1
+    assert set(data) >= {"schema", "tool_version", "policy", "verdict", "exit_code", "model", "baseline", "gates"}
+    assert data["gates"][1] == {
+        "id": "drift", "type": "drift", "verdict": "fail", "value": 0.31, "threshold": 0.2, "baseline_value": None,
+        "message": "PSI 0.31 on income", "details": {"comparator": "≤", "columns": {n: 0.3 for n in INJECTIONS}},
+        "duration_s": 0.0, "policy_line": None,
+    }
