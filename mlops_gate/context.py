@@ -96,6 +96,17 @@ class EvaluationContext:
 
         return self._once(("model", role), load)
 
+    def model_features(self, role: Role = "model") -> list[str]:
+        """The columns `role` takes: its own `features`, else its ONNX metadata, else data.features.
+
+        A champion often takes other columns than the challenger; each model is fed its own.
+        """
+        ref = self.model_ref(role)
+        if ref.features is not None:
+            return list(ref.features)
+        declared = getattr(self.model(role), "meta_features", None)
+        return list(declared) if declared else self.features()
+
     def has_baseline(self) -> bool:
         return self.policy.baseline is not None
 
@@ -114,7 +125,7 @@ class EvaluationContext:
             model = self.model(role)
             frame = self.dataset(dataset)
             with self.progress.task(f"predicting {dataset} with {role}"):
-                raw = model.predict(frame, self.features())
+                raw = model.predict(frame, self.model_features(role))
             return self._settle_classes(raw, dataset)
 
         return self._once(("predictions", role, dataset), compute)

@@ -36,7 +36,8 @@ def read_table(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: not a readable {kind} file ({_first_line(exc)})") from None
     if table.num_rows == 0:
         raise InputError(f"{path}: the data set is empty (0 rows)")
-    return table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def _first_line(exc: BaseException) -> str:

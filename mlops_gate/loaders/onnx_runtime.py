@@ -48,7 +48,7 @@ def open_session(path: Path, *, device: str = "cpu", threads: int | None = None)
     if threads is not None:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-    providers = [CPU] if device == "cpu" else [(CUDA, {}), CPU]
+    providers: list[str | tuple[str, dict[str, Any]]] = [CPU] if device == "cpu" else [(CUDA, {}), CPU]
     if device == "cuda" and CUDA not in ort.get_available_providers():
         raise GateError(
             f"CUDAExecutionProvider not available: this onnxruntime build offers "
@@ -64,6 +64,8 @@ def open_session(path: Path, *, device: str = "cpu", threads: int | None = None)
             "CUDAExecutionProvider not available: ONNX Runtime fell back to "
             f"{', '.join(session.get_providers())} (CUDA/cuDNN libraries missing or incompatible)"
         )
+    if device == "cuda":
+        session.disable_fallback()  # a failed CUDA call must fail, not quietly re-run on the CPU
     return session
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, create_model
+from pydantic import Field, create_model, model_validator
 
 from mlops_gate.gates.base import GateConfig
 from mlops_gate.policy.strict import StrictModel
@@ -32,6 +32,11 @@ class ModelRef(StrictModel):
         default=None,
         description="Class labels in the order of the probability columns (default: from the model "
         "metadata, else the sorted labels seen in the data).",
+    )
+    features: list[str] | None = Field(
+        default=None,
+        description="This model's input columns, in order, when they differ from data.features "
+        "(default: the `features` ONNX metadata, else data.features).",
     )
     label_output: str | None = Field(default=None, description="ONNX output holding predicted labels.")
     proba_output: str | None = Field(default=None, description="ONNX output holding probabilities.")
@@ -77,10 +82,34 @@ class ArtifactsSpec(StrictModel):
 
 
 class PromoteSpec(StrictModel):
+    """Where a passing model goes in the registry (docs/registry.md)."""
+
     registry: Literal["mlflow"] = "mlflow"
-    model_name: str | None = None
-    alias: str | None = "champion"
-    stage: str | None = None
+    model_name: str | None = Field(
+        default=None, pattern=NAME_PATTERN, description="Registered model name (default: the policy name)."
+    )
+    alias: str | None = Field(
+        default="champion", pattern=r"^[A-Za-z0-9_-]+$", description="Alias that marks the promoted version."
+    )
+    stage: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Also move the version to this stage (deprecated in MLflow >= 2.9, still supported).",
+    )
+    archive_existing_versions: bool = Field(
+        default=True, description="With `stage`: archive the versions that held the stage before."
+    )
+    tracking_uri: str | None = Field(
+        default=None,
+        description="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI, else a local sqlite "
+        "file under .mlops-gate/). Use ${VAR} for credentials, never literals.",
+    )
+
+    @model_validator(mode="after")
+    def _some_target(self) -> PromoteSpec:
+        if self.alias is None and self.stage is None:
+            raise ValueError("set `alias` or `stage` (or both): promote needs somewhere to move the model")
+        return self
 
 
 class AnalysisSpec(StrictModel):

@@ -49,15 +49,15 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     return {
         "binary": {"model": {"path": str(root / "model.onnx")},
                    "data": {**data, "eval": str(root / "eval.parquet")},
-                   "_baseline": str(root / "baseline.onnx")},
+                   "_baseline": str(root / "baseline.onnx"), "_baseline_features": ["f0"]},
         "drifted": {"model": {"path": str(root / "model.onnx")},
                     "data": {**data, "eval": str(root / "drifted.parquet")},
-                    "_baseline": str(root / "baseline.onnx")},
+                    "_baseline": str(root / "baseline.onnx"), "_baseline_features": ["f0"]},
         "regression": {"model": {"path": str(root / "reg_model.onnx"), "task": "regression"},
                        "data": {"target": "target", "features": FEATURES,
                                 "reference": str(root / "reg_reference.parquet"),
                                 "eval": str(root / "reg_eval.parquet")},
-                       "_baseline": str(root / "reg_model.onnx")},
+                       "_baseline": str(root / "reg_model.onnx"), "_baseline_features": FEATURES},
     }
 
 
@@ -65,7 +65,7 @@ def _policy(case: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
     document: dict[str, Any] = {"version": 1, "name": "case", "model": project["model"], "data": project["data"]}
     extra = dict(case.get("policy") or {})
     if extra.pop("baseline", None) is not None:
-        document["baseline"] = {"path": project["_baseline"]}
+        document["baseline"] = {"path": project["_baseline"], "features": project["_baseline_features"]}
     document.update(extra)
     document["gates"] = [case["gate"]]
     return document
