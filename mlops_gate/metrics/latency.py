@@ -1,0 +1,96 @@
+"""Latency statistics from per-call timings in nanoseconds (DESIGN.md, "Definitions" → Latency).
+
+Percentiles use numpy's default linear interpolation, so a reported p95 can be recomputed from the
+raw timings with `numpy.percentile(timings_ns, 95) / 1e6`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from mlops_gate.metrics.errors import MetricUndefined
+
+NS_PER_MS = 1e6
+NS_PER_S = 1e9
+REPORTED_PERCENTILES = (50.0, 95.0, 99.0)
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    """What the latency gate reports about one model's timed calls."""
+
+    percentile: float
+    value_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    throughput_rps: float
+    calls: int
+
+
+def as_timings(timings_ns: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """`timings_ns` as a 1-D float array, or `MetricUndefined` if empty, non-finite or negative."""
+    values = np.asarray(timings_ns, dtype=np.float64).reshape(-1)
+    if values.size == 0:
+        raise MetricUndefined("no timed calls")
+    if not np.all(np.isfinite(values)):
+        raise MetricUndefined("timings contain NaN or infinite values")
+    if np.any(values < 0):
+        raise MetricUndefined("timings contain negative durations")
+    return values
+
+
+def percentile_ms(timings_ns: npt.ArrayLike, percentile: float) -> float:
+    """The `percentile` (0 to 100, numpy's linear method) of the timings, in milliseconds."""
+    _check_percentile(percentile)
+    return float(np.percentile(as_timings(timings_ns), percentile)) / NS_PER_MS
+
+
+def throughput_rps(timings_ns: npt.ArrayLike, batch_size: int) -> float:
+    """Rows per second: `batch_size` * calls / total time of the calls."""
+    if batch_size < 1:
+        raise MetricUndefined(f"batch_size must be at least 1, got {batch_size}")
+    values = as_timings(timings_ns)
+    total_s = float(np.sum(values)) / NS_PER_S
+    if total_s <= 0:
+        raise MetricUndefined("throughput is undefined: the calls took no measurable time")
+    return batch_size * values.size / total_s
+
+
+def regression_ratio(
+    candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLike, percentile: float
+) -> float:
+    """Candidate percentile / baseline percentile (> 1: the candidate is slower)."""
+    candidate = percentile_ms(candidate_ns, percentile)
+    baseline = percentile_ms(baseline_ns, percentile)
+    if baseline <= 0:
+        raise MetricUndefined(f"the baseline's p{percentile:g} is 0 ns: the ratio is undefined")
+    return candidate / baseline
+
+
+def summarize(timings_ns: npt.ArrayLike, percentile: float, batch_size: int) -> LatencySummary:
+    """Percentiles, mean and throughput of one model's timed calls."""
+    _check_percentile(percentile)
+    values = as_timings(timings_ns)
+    p50, p95, p99, requested = (
+        float(v) / NS_PER_MS for v in np.percentile(values, [*REPORTED_PERCENTILES, percentile])
+    )
+    return LatencySummary(
+        percentile=percentile,
+        value_ms=requested,
+        p50_ms=p50,
+        p95_ms=p95,
+        p99_ms=p99,
+        mean_ms=float(np.mean(values)) / NS_PER_MS,
+        throughput_rps=throughput_rps(values, batch_size),
+        calls=int(values.size),
+    )
+
+
+def _check_percentile(percentile: float) -> None:
+    if not 0 <= percentile <= 100:
+        raise MetricUndefined(f"percentile must be within [0, 100], got {percentile}")
