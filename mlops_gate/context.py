@@ -136,8 +136,10 @@ class EvaluationContext:
 
         import numpy as np
 
-        if self.task == "regression" or raw.classes is not None:
+        if self.task == "regression":
             return raw
+        if raw.classes is not None:
+            return self._with_labels(raw)
         seen: set[Any] = set()
         if raw.labels is not None:
             seen.update(np.unique(raw.labels).tolist())
@@ -147,7 +149,19 @@ class EvaluationContext:
         width = raw.proba.shape[1] if raw.proba is not None and raw.proba.ndim == 2 else None
         if width is not None and width != len(classes):
             classes = list(range(width))
-        return dataclasses.replace(raw, classes=tuple(classes))
+        return self._with_labels(dataclasses.replace(raw, classes=tuple(classes)))
+
+    @staticmethod
+    def _with_labels(raw: Predictions) -> Predictions:
+        """A probability-only model predicts the most probable class."""
+        import dataclasses
+
+        import numpy as np
+
+        if raw.labels is not None or raw.proba is None or raw.classes is None:
+            return raw
+        labels = np.asarray(raw.classes, dtype=object)[np.argmax(raw.proba, axis=1)]
+        return dataclasses.replace(raw, labels=np.asarray(labels.tolist()))
 
     def artifact_paths(self) -> list[Path]:
         """The files that ship: the model file (variants join in with `build`)."""

@@ -124,3 +124,22 @@ def test_missing_onnxruntime_is_a_clear_error() -> None:
     assert "ONNX Runtime is not installed" in done.stdout
     assert "pip install 'mlops-gate[cpu]'" in done.stdout
     assert DependencyError.exit_code == 2
+
+
+def test_context_derives_labels_for_a_probability_only_model(tmp_path: Path) -> None:
+    from tests.support import load_context, write_policy, write_table
+
+    inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 2])]
+    graph = _softmax_graph(inputs, [helper.make_node("Identity", ["input"], ["X"])], with_label=False)
+    _save(graph, tmp_path / "m.onnx", {"classes": '["no", "yes"]', "features": '["a", "b"]'})
+    write_table(FRAME.assign(label=["no", "yes", "no"], extra=1.0), tmp_path / "eval.parquet")
+    policy = write_policy(tmp_path, {
+        "version": 1, "name": "p", "model": {"path": "m.onnx", "pos_label": "yes"},
+        "data": {"eval": "eval.parquet", "target": "label"},
+        "gates": [{"type": "metric", "metric": "accuracy", "min": 0.1}],
+    })
+    context = load_context(policy)
+    assert context.model_features() == ["a", "b"]  # from the ONNX metadata, not every column
+    predictions = context.predictions()
+    assert predictions.labels is not None
+    assert predictions.labels.tolist() == [["no", "yes"][i] for i in _expected(FRAME).argmax(axis=1)]
