@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import Field, model_validator
 
-from mlops_gate.gates.base import GateConfig
+from mlops_gate.gates.base import GateConfig, verdict_at_most
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from mlops_gate.context import EvaluationContext
+    from mlops_gate.metrics.fairness import Disparity, GroupRates
     from mlops_gate.results import GateResult
+
+Array: TypeAlias = "npt.NDArray[Any]"
+MISSING_GROUP = "(missing)"
+DIGITS = 6
 
 BiasMetric = Literal[
     "demographic_parity_difference", "equalized_odds_difference", "equal_opportunity_difference"
@@ -18,18 +25,24 @@ BiasMetric = Literal[
 
 
 class Config(GateConfig):
-    """Largest gap between groups of `sensitive`; groups below `min_group_size` are reported and left out."""
+    """Largest gap between groups of `sensitive`; groups under `min_group_size` are not gated."""
 
     type: Literal["bias"]
     sensitive: str = Field(description="Column holding the sensitive attribute.")
     metric: BiasMetric = "demographic_parity_difference"
     max: float = Field(ge=0, le=1, description="Fail if the gap is above this.")
-    warn: float | None = Field(default=None, ge=0, le=1, description="Warn if the gap is above this.")
-    min_group_size: int = Field(default=1, ge=1, description="Groups with fewer rows are reported, not gated.")
+    warn: float | None = Field(
+        default=None, ge=0, le=1, description="Warn if the gap is above this."
+    )
+    min_group_size: int = Field(
+        default=1, ge=1, description="Groups with fewer rows are reported, not gated."
+    )
     groups: list[int | str | bool] | None = Field(
         default=None, description="Groups that must be present; an absent or empty one is an error."
     )
-    pos_label: int | str | bool | None = Field(default=None, description="Overrides model.pos_label.")
+    pos_label: int | str | bool | None = Field(
+        default=None, description="Overrides model.pos_label."
+    )
 
     requires = frozenset({"model", "eval", "target"})
 
@@ -49,4 +62,150 @@ class Config(GateConfig):
 
 
 def evaluate(config: Config, context: EvaluationContext) -> GateResult:
-    raise NotImplementedError
+    """The gap between the groups of `sensitive` large enough to gate; smaller ones are reported."""
+    from mlops_gate.errors import GateError
+    from mlops_gate.metrics.errors import MetricUndefined
+    from mlops_gate.metrics.fairness import disparity, group_rates
+
+    if context.task == "regression":
+        raise GateError("bias needs a classification model (model.task is regression)")
+    groups = _group_keys(config.sensitive, context)
+    predictions = context.predictions("model", "eval")
+    positive = _positive_class(config, context)
+    y_pred = _matches(predictions.require_labels(), positive)
+    needs_truth = config.metric != "demographic_parity_difference"
+    y_true = _matches(context.target(), positive) if needs_truth else None
+    rates = group_rates(y_pred, groups, y_true, pos_label=True)
+    kept = _gated_groups(config, rates)
+    try:
+        gap = disparity(rates.select(kept), config.metric)
+    except MetricUndefined as exc:
+        raise GateError(f"{config.metric} on '{config.sensitive}': {exc}") from None
+    return _result(config, rates, kept, gap)
+
+
+def _gated_groups(config: Config, rates: GroupRates) -> Array:
+    """Which groups are gated; a listed group without rows, or fewer than 2 gated, is an error."""
+    from mlops_gate.errors import GateError
+
+    for listed in config.groups or ():
+        if str(listed) not in rates.groups:
+            raise GateError(
+                f"sensitive group '{listed}' has no rows in column '{config.sensitive}'"
+            )
+    kept: Array = rates.rows >= config.min_group_size
+    if int(kept.sum()) < 2:
+        sizes = ", ".join(
+            f"{g}: {n} rows" for g, n in zip(rates.groups, rates.rows.tolist(), strict=True)
+        )
+        raise GateError(
+            f"fewer than 2 groups of '{config.sensitive}' have at least "
+            f"{config.min_group_size} rows ({sizes}): a gap needs 2"
+        )
+    return kept
+
+
+def _group_keys(sensitive: str, context: EvaluationContext) -> Array:
+    """The sensitive column as strings (the groups' names in reports), missing values as a group."""
+    from mlops_gate.errors import GateError
+
+    frame = context.dataset("eval")
+    if sensitive not in frame.columns:
+        raise GateError(
+            f"sensitive column '{sensitive}' not found in {context.dataset_path('eval')}"
+        )
+    series = frame[sensitive]
+    keys = series.astype(str).to_numpy(dtype=object)
+    keys[series.isna().to_numpy(dtype=bool)] = MISSING_GROUP
+    return keys
+
+
+def _positive_class(config: Config, context: EvaluationContext) -> Any:
+    """The positive label as the model's classes spell it (checks that it is one of them)."""
+    predictions = context.predictions("model", "eval")
+    label = config.pos_label if config.pos_label is not None else context.pos_label
+    if not predictions.classes:
+        return label
+    return predictions.classes[predictions.class_index(label)]
+
+
+def _matches(values: Array, label: Any) -> Array:
+    """Rows equal to `label` by value or by spelling (a CSV target "1" matches a model label 1)."""
+    import numpy as np
+
+    values = np.asarray(values).reshape(-1)
+    by_value = np.asarray(values == label, dtype=bool)
+    if by_value.shape != values.shape:  # an incomparable scalar answer
+        by_value = np.zeros(values.shape, dtype=bool)
+    by_spelling = np.asarray(values.astype(str) == str(label), dtype=bool)
+    matched: Array = by_value | by_spelling
+    return matched
+
+
+def _result(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> GateResult:
+    from mlops_gate.results import GateResult
+
+    excluded = [str(g) for g, k in zip(rates.groups, kept.tolist(), strict=True) if not k]
+    details: dict[str, Any] = {
+        "groups": _group_details(rates, kept),
+        "metric": config.metric,
+        "rate": gap.rate,
+        "highest": str(gap.highest),
+        "lowest": str(gap.lowest),
+        "excluded": excluded,
+        "min_group_size": config.min_group_size,
+        "comparator": "≤",
+        "warn": config.warn,
+    }
+    return GateResult(
+        id=config.id or config.default_id(),
+        type=config.type,
+        verdict=verdict_at_most(gap.value, config.max, config.warn),
+        value=gap.value,
+        threshold=config.max,
+        message=_message(config, rates, kept, gap),
+        details=details,
+    )
+
+
+def _group_details(rates: GroupRates, kept: Array) -> dict[str, dict[str, Any]]:
+    import math
+
+    def rounded(name: Literal["selection_rate", "tpr", "fpr"]) -> list[float | None]:
+        if name != "selection_rate" and rates.positives is None:
+            return [None] * len(rates.groups)
+        # NaN (a zero divisor) is not JSON: null says "undefined".
+        return [None if math.isnan(v) else round(v, DIGITS) for v in rates.rate(name).tolist()]
+
+    columns = {name: rounded(name) for name in ("selection_rate", "tpr", "fpr")}
+    return {
+        str(group): {
+            "rows": rows,
+            **{name: values[i] for name, values in columns.items()},
+            "excluded": not keep,
+        }
+        for i, (group, rows, keep) in enumerate(
+            zip(rates.groups, rates.rows.tolist(), kept.tolist(), strict=True)
+        )
+    }
+
+
+def _message(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> str:
+    """E.g. "demographic_parity_difference 0.12 (> 0.05): selection_rate 0.45 for a vs 0.33 for b".
+
+    Groups left out for their size are named, so an exclusion is never silent.
+    """
+    values = dict(zip(rates.groups, rates.rate(gap.rate).tolist(), strict=True))
+    sign = ">" if gap.value > config.max else "≤"
+    message = (
+        f"{config.metric} {gap.value:.3g} ({sign} {config.max:g}): {gap.rate} "
+        f"{values[gap.highest]:.3g} for {gap.highest} vs {values[gap.lowest]:.3g} for {gap.lowest}"
+    )
+    small = [
+        f"{g} ({n} rows)"
+        for g, n, k in zip(rates.groups, rates.rows.tolist(), kept.tolist(), strict=True)
+        if not k
+    ]
+    if small:
+        message += f"; not gated, fewer than {config.min_group_size} rows: {', '.join(small)}"
+    return message

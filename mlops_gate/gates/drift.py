@@ -1,16 +1,25 @@
-"""`drift` gate: Population Stability Index per column (and on prediction scores), reference vs eval."""
+"""`drift` gate: Population Stability Index per column (and on model scores), reference vs eval."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import Field, model_validator
 
-from mlops_gate.gates.base import GateConfig
+from mlops_gate.gates.base import GateConfig, verdict_at_most
 
 if TYPE_CHECKING:
-    from mlops_gate.context import EvaluationContext
+    import numpy.typing as npt
+    import pandas as pd
+
+    from mlops_gate.context import DatasetName, EvaluationContext
+    from mlops_gate.metrics.psi import ColumnPsi
     from mlops_gate.results import GateResult
+
+Array: TypeAlias = "npt.NDArray[Any]"
+Arrays: TypeAlias = "tuple[npt.NDArray[Any], npt.NDArray[Any]]"
+DIGITS = 6  # PSI and shares in details: enough to recompute, short enough to read
+SHOWN = 3  # columns named in the message
 
 
 class Config(GateConfig):
@@ -20,11 +29,15 @@ class Config(GateConfig):
     method: Literal["psi"] = "psi"
     bins: int = Field(default=10, ge=2, le=1000, description="Quantile bins from the reference.")
     max: float = Field(gt=0, description="Fail if any column's PSI is above this.")
-    warn: float | None = Field(default=None, gt=0, description="Warn if any column's PSI is above this.")
+    warn: float | None = Field(
+        default=None, gt=0, description="Warn if any column's PSI is above this."
+    )
     columns: Literal["all"] | list[str] = Field(
         default="all", description="`all` (the features) or a list of columns."
     )
-    predictions: bool = Field(default=False, description="Also compare the model's scores on both sets.")
+    predictions: bool = Field(
+        default=False, description="Also compare the model's scores on both sets."
+    )
     epsilon: float = Field(default=1e-6, gt=0, lt=0.01, description="Lower clip for bin shares.")
 
     requires = frozenset({"reference", "eval"})
@@ -42,4 +55,195 @@ class Config(GateConfig):
 
 
 def evaluate(config: Config, context: EvaluationContext) -> GateResult:
-    raise NotImplementedError
+    """PSI of every compared column (and of the model's scores), gated on the largest."""
+    from mlops_gate.errors import GateError
+
+    reference, current = context.dataset("reference"), context.dataset("eval")
+    # One column at a time: only one column's converted copies are alive at once.
+    results = {
+        name: _psi(name, *_column_values(name, reference, current), config)
+        for name in _columns(config, context, reference, current)
+    }
+    if config.predictions:
+        for name, (ref, cur) in _prediction_scores(context).items():
+            if name in results:
+                raise GateError(f"column '{name}' clashes with the name of the prediction scores")
+            results[name] = _psi(name, ref, cur, config)
+    return _result(config, results)
+
+
+def _psi(name: str, reference: Array, current: Array, config: Config) -> ColumnPsi:
+    from mlops_gate.errors import GateError
+    from mlops_gate.metrics.errors import MetricUndefined
+    from mlops_gate.metrics.psi import categorical_psi, numeric_psi
+
+    try:
+        if reference.dtype.kind == "f":
+            return numeric_psi(reference, current, bins=config.bins, epsilon=config.epsilon)
+        return categorical_psi(reference, current, epsilon=config.epsilon)
+    except MetricUndefined as exc:
+        raise GateError(f"drift on '{name}': {exc}") from None
+
+
+def _columns(
+    config: Config, context: EvaluationContext, reference: pd.DataFrame, current: pd.DataFrame
+) -> list[str]:
+    """The compared columns; each must be in both sets, or the error lists what is missing where."""
+    from mlops_gate.errors import GateError
+
+    if config.columns != "all":
+        names = list(dict.fromkeys(config.columns))
+    else:
+        names = context.features()
+        data = context.policy.data
+        if data.features is None:
+            # features() reads the eval columns; a feature only the reference has is a difference.
+            skip = {data.target, *data.ignore}
+            names = list(
+                dict.fromkeys([*names, *(str(c) for c in reference.columns if c not in skip)])
+            )
+    if not names:
+        raise GateError("no columns to compare (every column is the target or ignored)")
+    sets: tuple[tuple[DatasetName, pd.DataFrame], ...] = (
+        ("reference", reference),
+        ("eval", current),
+    )
+    gaps = [
+        f"missing from {context.dataset_path(which)}: {', '.join(missing)}"
+        for which, frame in sets
+        if (missing := [n for n in names if n not in frame.columns])
+    ]
+    if gaps:
+        raise GateError("reference and eval columns differ: " + "; ".join(gaps))
+    return names
+
+
+def _column_values(name: str, reference: pd.DataFrame, current: pd.DataFrame) -> Arrays:
+    """Both sets' values as float64 (numeric) or object arrays of str with None (categorical)."""
+    from mlops_gate.errors import GateError
+
+    ref_kind, cur_kind = _kind(reference[name]), _kind(current[name])
+    for kind, series in ((ref_kind, reference[name]), (cur_kind, current[name])):
+        if kind is None:
+            raise GateError(
+                f"column '{name}' has dtype {series.dtype}, which drift cannot bin "
+                "(list the columns to compare, or add it to data.ignore)"
+            )
+    if ref_kind != cur_kind:
+        raise GateError(
+            f"column '{name}' is {ref_kind} in reference ({reference[name].dtype}) "
+            f"but {cur_kind} in eval ({current[name].dtype})"
+        )
+    convert = _numeric if ref_kind == "numeric" else _categorical
+    return convert(reference[name]), convert(current[name])
+
+
+def _kind(series: pd.Series[Any]) -> str | None:
+    """`numeric`, `categorical` (string, object, category, bool), or None if PSI cannot bin it."""
+    import pandas as pd
+    from pandas.api import types
+
+    dtype = series.dtype
+    if types.is_bool_dtype(dtype):
+        return "categorical"
+    if types.is_numeric_dtype(dtype) and not types.is_complex_dtype(dtype):
+        return "numeric"
+    if isinstance(dtype, pd.CategoricalDtype) or types.is_string_dtype(dtype):
+        return "categorical"
+    return "categorical" if types.is_object_dtype(dtype) else None
+
+
+def _numeric(series: pd.Series[Any]) -> Array:
+    import numpy as np
+
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _categorical(series: pd.Series[Any]) -> Array:
+    # Strings keep categories of mixed types (1 and "1" in one object column) orderable.
+    missing = series.isna().to_numpy(dtype=bool)
+    values = series.astype(str).to_numpy(dtype=object)
+    values[missing] = None
+    return values
+
+
+def _prediction_scores(context: EvaluationContext) -> dict[str, Arrays]:
+    """Scores per set: regression values, the positive-class probability, or one per class."""
+    from mlops_gate.errors import GateError
+
+    ref, cur = context.predictions("model", "reference"), context.predictions("model", "eval")
+    if context.task == "regression":
+        if ref.values is None or cur.values is None:
+            raise GateError("the model has no regression output to compare")
+        return {"prediction": (_as_float(ref.values), _as_float(cur.values))}
+    classes = cur.classes or ()
+    if len(classes) == 2:
+        pos = context.pos_label
+        return {
+            "prediction": (_as_float(ref.positive_scores(pos)), _as_float(cur.positive_scores(pos)))
+        }
+    # Index each set by class name: the two sets' class orders are settled independently.
+    return {
+        f"prediction[{label}]": (
+            _as_float(ref.require_proba()[:, ref.class_index(label)]),
+            _as_float(cur.require_proba()[:, cur.class_index(label)]),
+        )
+        for label in classes
+    }
+
+
+def _as_float(values: Array) -> Array:
+    import numpy as np
+
+    return np.asarray(values, dtype=np.float64).reshape(-1)
+
+
+def _result(config: Config, results: dict[str, ColumnPsi]) -> GateResult:
+    from mlops_gate.results import GateResult
+
+    value = max(r.psi for r in results.values())
+    details: dict[str, Any] = {
+        "columns": {name: round(r.psi, DIGITS) for name, r in results.items()},
+        "bins": {name: _bins(r) for name, r in results.items()},
+        "comparator": "≤",
+        "warn": config.warn,
+    }
+    return GateResult(
+        id=config.id or config.default_id(),
+        type=config.type,
+        verdict=verdict_at_most(value, config.max, config.warn),
+        value=value,
+        threshold=config.max,
+        message=_message(config, {name: r.psi for name, r in results.items()}),
+        details=details,
+    )
+
+
+def _bins(result: ColumnPsi) -> dict[str, Any]:
+    import math
+
+    bins: dict[str, Any] = {}
+    if result.edges is not None:
+        # JSON has no infinity: an infinite edge (from infinite data) is reported as null.
+        bins["edges"] = [e if math.isfinite(e) else None for e in result.edges]
+    else:
+        bins["categories"] = list(result.categories or ())
+    bins["reference"] = [round(s, DIGITS) for s in result.reference]
+    bins["current"] = [round(s, DIGITS) for s in result.current]
+    bins["missing"] = result.missing_bin
+    return bins
+
+
+def _message(config: Config, psi: dict[str, float]) -> str:
+    """E.g. "PSI 0.31 on income (> 0.2); 2 of 20 columns above warn 0.1"."""
+    ranked = sorted(psi.items(), key=lambda item: item[1], reverse=True)
+    over = [(name, value) for name, value in ranked if value > config.max]
+    if over:
+        shown = ", ".join(f"{value:.3g} on {name}" for name, value in over[:SHOWN])
+        more = f" and {len(over) - SHOWN} more" if len(over) > SHOWN else ""
+        head = f"PSI {shown}{more} (> {config.max:g})"
+    else:
+        head = f"largest PSI {ranked[0][1]:.3g} on {ranked[0][0]} (≤ {config.max:g})"
+    limit_name, limit = ("warn", config.warn) if config.warn is not None else ("max", config.max)
+    above = sum(value > limit for _, value in ranked)
+    return f"{head}; {above} of {len(ranked)} columns above {limit_name} {limit:g}"

@@ -1,0 +1,182 @@
+"""Group fairness gaps with fairlearn's definitions (DESIGN.md "Definitions" → Bias) in numpy.
+
+Per group: selection rate = share of positive predictions, TPR = positive predictions among the
+rows labelled positive, FPR = positive predictions among the rows labelled negative. A gap is the
+largest minus the smallest rate over the groups (fairlearn's `method="between_groups"`). Where
+fairlearn reports 0 for a rate with a zero divisor (a group without positive or negative labels),
+the rate here is undefined and so is any gap that needs it: a gate must not pass on a made-up 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from mlops_gate.metrics.errors import MetricUndefined
+
+FairnessMetric = Literal[
+    "demographic_parity_difference", "equalized_odds_difference", "equal_opportunity_difference"
+]
+Rate = Literal["selection_rate", "tpr", "fpr"]
+_RATES_OF: dict[str, tuple[Rate, ...]] = {
+    "demographic_parity_difference": ("selection_rate",),
+    "equalized_odds_difference": ("tpr", "fpr"),
+    "equal_opportunity_difference": ("tpr",),
+}
+_DIVISOR_NAME = {"selection_rate": "rows", "tpr": "positive labels", "fpr": "negative labels"}
+
+
+@dataclass(frozen=True)
+class GroupRates:
+    """Counts per group, groups in sorted order; label counts are None without `y_true`."""
+
+    groups: tuple[Any, ...]
+    rows: npt.NDArray[np.int64]
+    selected: npt.NDArray[np.int64]
+    positives: npt.NDArray[np.int64] | None = None
+    true_positives: npt.NDArray[np.int64] | None = None
+    false_positives: npt.NDArray[np.int64] | None = None
+
+    def rate(self, name: Rate) -> npt.NDArray[np.float64]:
+        """The rate per group, NaN where its divisor is zero."""
+        if name == "selection_rate":
+            return _divide(self.selected, self.rows)
+        if self.positives is None or self.true_positives is None or self.false_positives is None:
+            raise MetricUndefined(f"{name} needs the true labels")
+        if name == "tpr":
+            return _divide(self.true_positives, self.positives)
+        return _divide(self.false_positives, self.rows - self.positives)
+
+    def select(self, keep: npt.NDArray[np.bool_]) -> GroupRates:
+        """Only the groups where `keep` is true (e.g. those large enough to gate)."""
+
+        def pick(counts: npt.NDArray[np.int64] | None) -> npt.NDArray[np.int64] | None:
+            return None if counts is None else counts[keep]
+
+        return GroupRates(
+            groups=tuple(g for g, k in zip(self.groups, keep.tolist(), strict=True) if k),
+            rows=self.rows[keep],
+            selected=self.selected[keep],
+            positives=pick(self.positives),
+            true_positives=pick(self.true_positives),
+            false_positives=pick(self.false_positives),
+        )
+
+
+@dataclass(frozen=True)
+class Disparity:
+    """A gap and where it lies: the rate it is measured on and its highest and lowest groups."""
+
+    value: float
+    rate: Rate
+    highest: Any
+    lowest: Any
+
+
+def group_rates(
+    y_pred: npt.ArrayLike,
+    sensitive_features: npt.ArrayLike,
+    y_true: npt.ArrayLike | None = None,
+    *,
+    pos_label: Any = 1,
+) -> GroupRates:
+    """Count rows, positive predictions and (with `y_true`) label outcomes per group, vectorised."""
+    predicted = np.asarray(y_pred).reshape(-1) == pos_label
+    sensitive = np.asarray(sensitive_features).reshape(-1)
+    if sensitive.size != predicted.size:
+        raise ValueError(f"{predicted.size} predictions but {sensitive.size} sensitive values")
+    if sensitive.size == 0:
+        raise MetricUndefined("no rows")
+    groups, inverse = np.unique(sensitive, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    width = groups.size
+
+    def count(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+        return np.bincount(inverse[mask], minlength=width).astype(np.int64)
+
+    rates = GroupRates(
+        groups=tuple(groups.tolist()),
+        rows=np.bincount(inverse, minlength=width).astype(np.int64),
+        selected=count(predicted),
+    )
+    if y_true is None:
+        return rates
+    actual = np.asarray(y_true).reshape(-1) == pos_label
+    if actual.size != predicted.size:
+        raise ValueError(f"{predicted.size} predictions but {actual.size} true labels")
+    return GroupRates(
+        groups=rates.groups,
+        rows=rates.rows,
+        selected=rates.selected,
+        positives=count(actual),
+        true_positives=count(actual & predicted),
+        false_positives=count(~actual & predicted),
+    )
+
+
+def disparity(rates: GroupRates, metric: FairnessMetric) -> Disparity:
+    """The gap `metric` measures; for equalized odds the larger of the TPR and FPR gaps."""
+    if len(rates.groups) < 2:
+        raise MetricUndefined(f"{metric} needs at least 2 groups, got {len(rates.groups)}")
+    gaps = [_rate_gap(rates, name) for name in _RATES_OF[metric]]
+    return max(gaps, key=lambda gap: gap.value)
+
+
+def demographic_parity_difference(
+    y_true: npt.ArrayLike | None,
+    y_pred: npt.ArrayLike,
+    *,
+    sensitive_features: npt.ArrayLike,
+    pos_label: Any = 1,
+) -> float:
+    """Max - min selection rate over groups (`y_true` is ignored, as in fairlearn)."""
+    rates = group_rates(y_pred, sensitive_features, pos_label=pos_label)
+    return disparity(rates, "demographic_parity_difference").value
+
+
+def equalized_odds_difference(
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    *,
+    sensitive_features: npt.ArrayLike,
+    pos_label: Any = 1,
+) -> float:
+    """The larger of the TPR gap and the FPR gap over groups."""
+    rates = group_rates(y_pred, sensitive_features, y_true, pos_label=pos_label)
+    return disparity(rates, "equalized_odds_difference").value
+
+
+def equal_opportunity_difference(
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    *,
+    sensitive_features: npt.ArrayLike,
+    pos_label: Any = 1,
+) -> float:
+    """Max - min TPR over groups."""
+    rates = group_rates(y_pred, sensitive_features, y_true, pos_label=pos_label)
+    return disparity(rates, "equal_opportunity_difference").value
+
+
+def _rate_gap(rates: GroupRates, name: Rate) -> Disparity:
+    values = rates.rate(name)
+    undefined = np.isnan(values)
+    if undefined.any():
+        names = [repr(g) for g, u in zip(rates.groups, undefined.tolist(), strict=True) if u]
+        label = "group" if len(names) == 1 else "groups"
+        raise MetricUndefined(
+            f"{name} is undefined for {label} {', '.join(names)} (no {_DIVISOR_NAME[name]})"
+        )
+    high, low = int(np.argmax(values)), int(np.argmin(values))
+    return Disparity(float(values[high] - values[low]), name, rates.groups[high], rates.groups[low])
+
+
+def _divide(
+    numerator: npt.NDArray[np.int64], denominator: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    result = np.full(numerator.shape, np.nan)
+    np.divide(numerator, denominator, out=result, where=denominator > 0)
+    return result

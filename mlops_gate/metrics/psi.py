@@ -1,0 +1,201 @@
+"""Population Stability Index, exactly as DESIGN.md ("Definitions" → PSI) defines it.
+
+Numeric columns: interior edges are the reference's quantiles `i/bins` (numpy's default linear
+method) with duplicates removed; a value's bin is `searchsorted(edges, x, side="right")`, so the
+outer bins are open to ±inf; NaN gets a bin of its own (in both sets) when either set has one.
+Categorical columns: one bin per category seen in either set, missing values (None/NaN) as a
+category of their own. Shares are count / rows (missing values included), clipped below at
+`epsilon` without renormalising, and PSI = Σ (cur - ref) · ln(cur / ref).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from mlops_gate.metrics.errors import MetricUndefined
+
+DEFAULT_BINS = 10
+DEFAULT_EPSILON = 1e-6
+# Up to this many edges, one vectorised comparison per edge beats searchsorted's binary search
+# over unsorted values by ~5x (measured on 1M rows); both count the edges <= x.
+_COMPARE_EDGES_UP_TO = 32
+
+
+@dataclass(frozen=True)
+class ColumnPsi:
+    """One column's PSI and the bins behind it.
+
+    `edges` (numeric) are the interior bin edges; `categories` (categorical) name the bins, with
+    None for missing values. `reference`/`current` are the unclipped shares per bin, in bin order;
+    when `missing_bin` is true the last share is the NaN bin (numeric) or the None category.
+    """
+
+    psi: float
+    kind: Literal["numeric", "categorical"]
+    reference: tuple[float, ...]
+    current: tuple[float, ...]
+    edges: tuple[float, ...] | None = None
+    categories: tuple[Any, ...] | None = None
+    missing_bin: bool = False
+
+
+def is_numeric(values: npt.NDArray[Any]) -> bool:
+    """Integers and floats are binned by quantiles; anything else (bool included) by category."""
+    return values.dtype.kind in "iuf"
+
+
+def column_psi(
+    reference: npt.ArrayLike,
+    current: npt.ArrayLike,
+    *,
+    bins: int = DEFAULT_BINS,
+    epsilon: float = DEFAULT_EPSILON,
+) -> ColumnPsi:
+    """PSI of one column: quantile bins when both sets are numeric, categories when neither is."""
+    ref, cur = np.asarray(reference), np.asarray(current)
+    if is_numeric(ref) != is_numeric(cur):
+        raise MetricUndefined(
+            f"cannot compare a {ref.dtype} reference with a {cur.dtype} current column"
+        )
+    if is_numeric(ref):
+        return numeric_psi(ref, cur, bins=bins, epsilon=epsilon)
+    return categorical_psi(ref, cur, epsilon=epsilon)
+
+
+def numeric_psi(
+    reference: npt.ArrayLike,
+    current: npt.ArrayLike,
+    *,
+    bins: int = DEFAULT_BINS,
+    epsilon: float = DEFAULT_EPSILON,
+) -> ColumnPsi:
+    """PSI of a numeric column over quantile bins of the reference."""
+    if bins < 2:
+        raise ValueError(f"bins must be at least 2, got {bins}")
+    ref = np.asarray(reference, dtype=np.float64).reshape(-1)
+    cur = np.asarray(current, dtype=np.float64).reshape(-1)
+    _require_rows(ref, cur)
+    ref_nan, cur_nan = np.isnan(ref), np.isnan(cur)
+    edges = quantile_edges(ref[~ref_nan], bins, overwrite_input=True)  # a copy: ours to reorder
+    missing_bin = bool(ref_nan.any() or cur_nan.any())
+    width = edges.size + 1 + int(missing_bin)
+    ref_counts = _numeric_counts(ref, ref_nan, edges, width)
+    cur_counts = _numeric_counts(cur, cur_nan, edges, width)
+    return _result(ref_counts, cur_counts, epsilon, "numeric", missing_bin, edges=edges)
+
+
+def quantile_edges(
+    reference: npt.NDArray[np.float64], bins: int, *, overwrite_input: bool = False
+) -> npt.NDArray[np.float64]:
+    """Interior edges: the reference's `i/bins` quantiles (linear method), duplicates removed.
+
+    `reference` must hold no NaN; `overwrite_input` lets numpy reorder it instead of copying it.
+    """
+    if reference.size == 0:
+        raise MetricUndefined("the reference column has no non-missing values")
+    # i/bins as Python computes it, so the edges are reproducible from DESIGN.md's text.
+    quantiles = np.arange(1, bins, dtype=np.float64) / bins
+    with np.errstate(invalid="ignore"):  # inf - inf: reported just below, as undefined edges
+        edges = np.unique(np.quantile(reference, quantiles, overwrite_input=overwrite_input))
+    if np.isnan(edges).any():
+        # numpy interpolates next to an infinite value to NaN: the bins are undefined.
+        raise MetricUndefined("infinite reference values make the quantile bin edges undefined")
+    return edges
+
+
+def categorical_psi(
+    reference: npt.ArrayLike, current: npt.ArrayLike, *, epsilon: float = DEFAULT_EPSILON
+) -> ColumnPsi:
+    """PSI over the categories seen in either set (values must be mutually orderable, e.g. str)."""
+    ref = np.asarray(reference, dtype=object).reshape(-1)
+    cur = np.asarray(current, dtype=object).reshape(-1)
+    _require_rows(ref, cur)
+    both = np.concatenate([ref, cur])
+    missing = _is_missing(both)
+    try:
+        categories, codes = np.unique(both[~missing], return_inverse=True)
+    except TypeError:
+        raise MetricUndefined(
+            "categories of mixed types cannot be ordered; convert them to strings"
+        ) from None
+    missing_bin = bool(missing.any())
+    # Missing values take the code after the last category.
+    all_codes = np.full(both.size, categories.size, dtype=np.intp)
+    all_codes[~missing] = codes.reshape(-1)
+    width = categories.size + int(missing_bin)
+    ref_counts = np.bincount(all_codes[: ref.size], minlength=width)
+    cur_counts = np.bincount(all_codes[ref.size :], minlength=width)
+    names = tuple(categories.tolist()) + ((None,) if missing_bin else ())
+    return _result(ref_counts, cur_counts, epsilon, "categorical", missing_bin, categories=names)
+
+
+def psi_from_shares(
+    reference: npt.NDArray[np.float64], current: npt.NDArray[np.float64], epsilon: float
+) -> float:
+    """Σ (cur - ref) · ln(cur / ref), both shares clipped below at `epsilon` (no renormalising)."""
+    ref = np.maximum(reference, epsilon)
+    cur = np.maximum(current, epsilon)
+    return float(np.sum((cur - ref) * np.log(cur / ref)))
+
+
+def _require_rows(reference: npt.NDArray[Any], current: npt.NDArray[Any]) -> None:
+    if reference.size == 0:
+        raise MetricUndefined("the reference set has no rows")
+    if current.size == 0:
+        raise MetricUndefined("the current set has no rows")
+
+
+def _numeric_counts(
+    values: npt.NDArray[np.float64],
+    nan: npt.NDArray[np.bool_],
+    edges: npt.NDArray[np.float64],
+    width: int,
+) -> npt.NDArray[np.intp]:
+    index = bin_index(values, edges)
+    # NaN compares as past the last edge; it belongs in the NaN bin after the outer bin.
+    index[nan] = edges.size + 1
+    return np.bincount(index, minlength=width)
+
+
+def bin_index(
+    values: npt.NDArray[np.float64], edges: npt.NDArray[np.float64]
+) -> npt.NDArray[np.intp]:
+    """`numpy.searchsorted(edges, values, side="right")` (edges sorted), computed the fast way."""
+    if edges.size > _COMPARE_EDGES_UP_TO:
+        return np.searchsorted(edges, values, side="right")
+    count = np.zeros(values.shape, dtype=np.uint8)
+    for edge in edges.tolist():  # a loop over the few edges, not over the rows
+        np.add(count, values >= edge, out=count, casting="unsafe")
+    return count.astype(np.intp)
+
+
+def _is_missing(values: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    # NaN is the one value unequal to itself; None needs an explicit test.
+    return np.asarray((values == None) | (values != values), dtype=np.bool_)  # noqa: E711
+
+
+def _result(
+    ref_counts: npt.NDArray[np.intp],
+    cur_counts: npt.NDArray[np.intp],
+    epsilon: float,
+    kind: Literal["numeric", "categorical"],
+    missing_bin: bool,
+    *,
+    edges: npt.NDArray[np.float64] | None = None,
+    categories: tuple[Any, ...] | None = None,
+) -> ColumnPsi:
+    ref_shares = ref_counts / ref_counts.sum()
+    cur_shares = cur_counts / cur_counts.sum()
+    return ColumnPsi(
+        psi=psi_from_shares(ref_shares, cur_shares, epsilon),
+        kind=kind,
+        reference=tuple(ref_shares.tolist()),
+        current=tuple(cur_shares.tolist()),
+        edges=None if edges is None else tuple(edges.tolist()),
+        categories=categories,
+        missing_bin=missing_bin,
+    )
