@@ -2,6 +2,5 @@ from __future__ import annotations
 
 import os
 
-# Great Expectations phones home and draws tqdm bars unless told not to.
+# Older Great Expectations 1.x releases phone home unless told not to (the gate also sets this).
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("TQDM_DISABLE", "1")

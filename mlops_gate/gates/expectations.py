@@ -1,4 +1,9 @@
-"""`expectations` gate: a Great Expectations suite and/or inline expectations on a data set."""
+"""`expectations` gate: a Great Expectations suite and/or inline expectations on a data set.
+
+GX expectations run through Great Expectations in one validation; the few checks GX lacks run in
+`mlops_gate.expectations.custom`. Both are imported inside `evaluate` (GX alone takes seconds).
+value = number of failed expectations, threshold = 0. See docs/expectations.md.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from mlops_gate.gates.base import GateConfig
 
 if TYPE_CHECKING:
     from mlops_gate.context import EvaluationContext
+    from mlops_gate.expectations import Expectation, Outcome
     from mlops_gate.results import GateResult
 
 
@@ -17,11 +23,13 @@ class Config(GateConfig):
     """Every expectation must hold; each one is an entry in the result's details."""
 
     type: Literal["expectations"]
-    data: Literal["eval", "reference"] = "eval"
+    data: Literal["eval", "reference"] = Field(default="eval", description="Which data set to check.")
     suite: str | None = Field(default=None, description="A Great Expectations suite JSON file.")
     expect: list[dict[str, dict[str, Any]]] = Field(
         default_factory=list,
-        description="Inline expectations: `{expect_column_values_to_not_be_null: {column: id}}` each.",
+        description=(
+            "Inline expectations: `{expect_column_values_to_not_be_null: {column: id}}` each."
+        ),
     )
 
     def default_id(self) -> str:
@@ -32,10 +40,15 @@ class Config(GateConfig):
 
     @field_validator("expect")
     @classmethod
-    def _one_key_each(cls, value: list[dict[str, dict[str, Any]]]) -> list[dict[str, dict[str, Any]]]:
+    def _one_key_each(
+        cls, value: list[dict[str, dict[str, Any]]]
+    ) -> list[dict[str, dict[str, Any]]]:
         for item in value:
             if len(item) != 1:
-                raise ValueError("each inline expectation is a mapping with exactly one key, the expectation type")
+                raise ValueError(
+                    "each inline expectation is a mapping with exactly one key, "
+                    "the expectation type"
+                )
         return value
 
     @model_validator(mode="after")
@@ -45,5 +58,66 @@ class Config(GateConfig):
         return self
 
 
+MESSAGE_LIMIT = 5  # failing expectations named in the message; the rest are counted
+
+
 def evaluate(config: Config, context: EvaluationContext) -> GateResult:
-    raise NotImplementedError
+    """Check every expectation (suite first, then inline) on `context.dataset(config.data)`."""
+    from mlops_gate.errors import GateError
+    from mlops_gate.expectations.custom import CUSTOM_TYPES, run_custom
+    from mlops_gate.expectations.suite import check_known, load_expectations
+
+    suite = context.resolve(config.suite) if config.suite is not None else None
+    expectations = load_expectations(suite, config.expect)
+    if not expectations:  # an empty suite and no inline list: zero checks prove nothing
+        raise GateError(f"{suite}: the suite has no expectations")
+    gx_positions = [i for i, e in enumerate(expectations) if e.type not in CUSTOM_TYPES]
+    custom_positions = [i for i, e in enumerate(expectations) if e.type in CUSTOM_TYPES]
+    if gx_positions:
+        from mlops_gate.expectations import gx_runner
+
+        check_known(expectations, CUSTOM_TYPES | gx_runner.expectation_types())
+    frame = context.dataset(config.data)
+    # Custom checks first: they are cheap, so their kwargs errors surface before GX's run.
+    outcomes = dict(
+        zip(custom_positions, run_custom(frame, _at(expectations, custom_positions)), strict=True)
+    )
+    if gx_positions:
+        found = gx_runner.validate(frame, _at(expectations, gx_positions))
+        outcomes.update(zip(gx_positions, found, strict=True))
+    ordered = [outcomes[i] for i in range(len(expectations))]
+    return _result(config, ordered, rows=len(frame))
+
+
+def _at(items: list[Expectation], positions: list[int]) -> list[Expectation]:
+    return [items[i] for i in positions]
+
+
+def _result(config: Config, outcomes: list[Outcome], rows: int) -> GateResult:
+    from mlops_gate.results import GateResult, Verdict
+
+    failed = [o.expectation for o in outcomes if not o.success]
+    verdict = Verdict.FAIL if failed else Verdict.PASS
+    if failed:
+        named = ", ".join(e.label() for e in failed[:MESSAGE_LIMIT])
+        more = f" and {len(failed) - MESSAGE_LIMIT} more" if len(failed) > MESSAGE_LIMIT else ""
+        message = (
+            f"{len(failed)} of {len(outcomes)} expectations failed on {config.data}: {named}{more}"
+        )
+    else:
+        message = f"all {len(outcomes)} expectations met on {config.data} ({rows:,} rows)"
+    return GateResult(
+        id=config.id or config.default_id(),
+        type=config.type,
+        verdict=verdict,
+        value=float(len(failed)),
+        threshold=0.0,
+        message=message,
+        details={
+            "comparator": "≤",
+            "data": config.data,
+            "rows": rows,
+            "suite": config.suite,  # as written: resolved paths differ between machines
+            "expectations": [o.to_json() for o in outcomes],
+        },
+    )
