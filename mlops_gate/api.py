@@ -60,7 +60,9 @@ def missing_inputs(loaded: LoadedPolicy) -> list[str]:
     return problems
 
 
-def check(policy_path: Path, outputs: Outputs | None = None, progress: Progress | None = None) -> CheckReport:
+def check(
+    policy_path: Path, outputs: Outputs | None = None, progress: Progress | None = None
+) -> CheckReport:
     """Evaluate every gate of the policy, write the requested reports and the evidence file."""
     from mlops_gate.context import EvaluationContext
     from mlops_gate.report import CheckReport
@@ -145,6 +147,8 @@ def init(path: Path, *, force: bool = False) -> Path:
 
     if path.exists() and not force:
         raise InputError(f"{path}: already exists (use --force to overwrite)")
-    template = resources.files("mlops_gate").joinpath("templates/mlops-gate.yaml").read_text("utf-8")
+    template = (
+        resources.files("mlops_gate").joinpath("templates/mlops-gate.yaml").read_text("utf-8")
+    )
     atomic_write_text(path, template)
     return path

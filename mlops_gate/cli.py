@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 import traceback
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -38,7 +38,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Declarative quality gates for ML models: no model ships unless it passes."""
@@ -47,11 +50,19 @@ def main_options(
 @app.command()
 def check(
     policy: PolicyArg = Path("mlops-gate.yaml"),
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the results JSON here.")] = None,
-    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here (one testcase per gate).")] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the results JSON here.")
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option(help="Write JUnit XML here (one testcase per gate).")
+    ] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write a Markdown report here.")] = None,
-    evidence: Annotated[Path, typer.Option(help="Evidence file for promote/deploy.")] = Path(".mlops-gate/evidence.json"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final verdict line.")] = False,
+    evidence: Annotated[Path, typer.Option(help="Evidence file for promote/deploy.")] = Path(
+        ".mlops-gate/evidence.json"
+    ),
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the final verdict line.")
+    ] = False,
 ) -> None:
     """Evaluate every gate of POLICY. Exit 0 pass, 1 a gate failed, 2 could not decide, 3 internal error."""
     from rich.console import Console
@@ -60,7 +71,11 @@ def check(
     from mlops_gate.reports import terminal
 
     console = Console(highlight=False)
-    progress = None if quiet or not sys.stderr.isatty() else terminal.TerminalProgress(Console(stderr=True))
+    progress = (
+        None
+        if quiet or not sys.stderr.isatty()
+        else terminal.TerminalProgress(Console(stderr=True))
+    )
     outputs = api.Outputs(json=json_path, junit=junit, markdown=markdown, evidence=evidence)
     report = _guarded(lambda: api.check(policy, outputs, progress))
     if quiet:
@@ -73,7 +88,9 @@ def check(
 @app.command()
 def validate(
     policy: PolicyArg = Path("mlops-gate.yaml"),
-    offline: Annotated[bool, typer.Option(help="Do not check that the files it names exist.")] = False,
+    offline: Annotated[
+        bool, typer.Option(help="Do not check that the files it names exist.")
+    ] = False,
 ) -> None:
     """Check POLICY without running any gate: syntax, keys, types, and that its files exist."""
     from mlops_gate import api

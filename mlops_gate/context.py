@@ -76,7 +76,9 @@ class EvaluationContext:
             raise InputError(f"{self.dataset_path(name)}: target column '{column}' not found")
         values = frame[column].to_numpy()
         if frame[column].isna().any():
-            raise GateError(f"{self.dataset_path(name)}: target column '{column}' has missing values")
+            raise GateError(
+                f"{self.dataset_path(name)}: target column '{column}' has missing values"
+            )
         return np.asarray(values)
 
     # -- models -------------------------------------------------------------------------------------
@@ -143,7 +145,10 @@ class EvaluationContext:
         seen: set[Any] = set()
         if raw.labels is not None:
             seen.update(np.unique(raw.labels).tolist())
-        if self.policy.data.target is not None and self.policy.data.target in self.dataset(dataset).columns:
+        if (
+            self.policy.data.target is not None
+            and self.policy.data.target in self.dataset(dataset).columns
+        ):
             seen.update(np.unique(self.target(dataset)).tolist())
         classes = sorted(seen, key=lambda c: (str(type(c)), c))
         width = raw.proba.shape[1] if raw.proba is not None and raw.proba.ndim == 2 else None

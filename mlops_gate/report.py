@@ -39,7 +39,11 @@ class CheckReport:
         return {
             "schema": RESULTS_SCHEMA,
             "tool_version": __version__,
-            "policy": {"name": self.policy_name, "path": self.policy_path, "sha256": self.policy_sha256},
+            "policy": {
+                "name": self.policy_name,
+                "path": self.policy_path,
+                "sha256": self.policy_sha256,
+            },
             "verdict": self.verdict,
             "exit_code": int(self.exit_code),
             "model": {"path": self.model_path, "sha256": self.model_sha256},
@@ -50,7 +54,12 @@ class CheckReport:
         }
 
     def to_json_text(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=False, allow_nan=False, default=_jsonable) + "\n"
+        return (
+            json.dumps(
+                self.to_json(), indent=2, sort_keys=False, allow_nan=False, default=_jsonable
+            )
+            + "\n"
+        )
 
 
 def _jsonable(value: Any) -> Any:

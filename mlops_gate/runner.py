@@ -48,7 +48,10 @@ def run_gates(context: EvaluationContext) -> list[GateResult]:
 
 
 def _write_crash_log(gate_id: str) -> Path:
-    path = CRASH_DIR / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{gate_id.replace('/', '_').replace(':', '_')}.log"
+    path = (
+        CRASH_DIR
+        / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{gate_id.replace('/', '_').replace(':', '_')}.log"
+    )
     try:
         atomic_write_text(path, traceback.format_exc())
     except OSError:

@@ -41,8 +41,15 @@ def regression_frame(n: int = 1000, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-def train_onnx(frame: pd.DataFrame, path: Path, *, target: str = "label", features: list[str] | None = None,
-               estimator: Any = None, task: str = "classification") -> Any:
+def train_onnx(
+    frame: pd.DataFrame,
+    path: Path,
+    *,
+    target: str = "label",
+    features: list[str] | None = None,
+    estimator: Any = None,
+    task: str = "classification",
+) -> Any:
     """Fit `estimator` (default: logistic or linear regression) and write it as ONNX to `path`."""
     from skl2onnx import to_onnx
     from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -73,7 +80,9 @@ def write_policy(directory: Path, policy: dict[str, Any], name: str = "mlops-gat
     return path
 
 
-def basic_project(directory: Path, gates: list[dict[str, Any]], *, n: int = 2000, **policy: Any) -> Path:
+def basic_project(
+    directory: Path, gates: list[dict[str, Any]], *, n: int = 2000, **policy: Any
+) -> Path:
     """A folder with model.onnx, eval.parquet, reference.parquet and a policy running `gates`."""
     train = binary_frame(n, seed=1)
     train_onnx(train, directory / "model.onnx")
@@ -83,21 +92,31 @@ def basic_project(directory: Path, gates: list[dict[str, Any]], *, n: int = 2000
         "version": 1,
         "name": "test-policy",
         "model": {"path": "model.onnx", "task": "classification"},
-        "data": {"eval": "eval.parquet", "reference": "reference.parquet", "target": "label",
-                 "ignore": ["id", "group"]},
+        "data": {
+            "eval": "eval.parquet",
+            "reference": "reference.parquet",
+            "target": "label",
+            "ignore": ["id", "group"],
+        },
         "gates": gates,
     }
     document.update(policy)
     return write_policy(directory, document)
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m mlops_gate ARGS` as a user would; never raises on a non-zero exit."""
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "mlops_gate", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -19,7 +19,9 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"
 class GateConfig(StrictModel):
     """Fields every gate has. Subclasses add `type: Literal[...]` and their own settings."""
 
-    id: str | None = Field(default=None, pattern=ID_PATTERN, description="Stable name in reports (default: derived).")
+    id: str | None = Field(
+        default=None, pattern=ID_PATTERN, description="Stable name in reports (default: derived)."
+    )
     type: str
 
     # What the gate reads, checked against the policy before anything runs:

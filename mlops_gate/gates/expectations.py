@@ -23,7 +23,9 @@ class Config(GateConfig):
     """Every expectation must hold; each one is an entry in the result's details."""
 
     type: Literal["expectations"]
-    data: Literal["eval", "reference"] = Field(default="eval", description="Which data set to check.")
+    data: Literal["eval", "reference"] = Field(
+        default="eval", description="Which data set to check."
+    )
     suite: str | None = Field(default=None, description="A Great Expectations suite JSON file.")
     expect: list[dict[str, dict[str, Any]]] = Field(
         default_factory=list,

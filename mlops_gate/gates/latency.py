@@ -16,10 +16,9 @@ from pydantic import Field, model_validator
 from mlops_gate.gates.base import GateConfig
 
 if TYPE_CHECKING:
-    from mlops_gate.context import Role
     import pandas as pd
 
-    from mlops_gate.context import EvaluationContext
+    from mlops_gate.context import EvaluationContext, Role
     from mlops_gate.loaders.models import LoadedModel
     from mlops_gate.metrics.latency import LatencySummary
     from mlops_gate.results import GateResult, Verdict

@@ -26,4 +26,7 @@ def gate_types() -> dict[str, GateModule]:
     """Every gate type by name; built-ins cannot be shadowed by plugins."""
     found: dict[str, str] = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
     found.update(BUILTIN_GATES)
-    return {name: cast(GateModule, importlib.import_module(path)) for name, path in sorted(found.items())}
+    return {
+        name: cast(GateModule, importlib.import_module(path))
+        for name, path in sorted(found.items())
+    }

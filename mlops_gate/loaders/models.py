@@ -56,7 +56,9 @@ def load_model(path: Path, ref: ModelRef, task: str) -> LoadedModel:
         check_readable(path, "model file")
         return SklearnModel(path, task)
     if path.suffix.lower() != ".onnx":
-        raise InputError(f"{path}: unsupported model format '{path.suffix}' (use .onnx, or .joblib/.pkl with trust: pickle)")
+        raise InputError(
+            f"{path}: unsupported model format '{path.suffix}' (use .onnx, or .joblib/.pkl with trust: pickle)"
+        )
     check_readable(path, "model file")
     return OnnxModel(path, ref, task)
 
@@ -64,7 +66,15 @@ def load_model(path: Path, ref: ModelRef, task: str) -> LoadedModel:
 class OnnxModel:
     kind = "onnx"
 
-    def __init__(self, path: Path, ref: ModelRef, task: str, *, device: str = "cpu", threads: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        ref: ModelRef,
+        task: str,
+        *,
+        device: str = "cpu",
+        threads: int | None = None,
+    ) -> None:
         self.path = path
         self.ref = ref
         self.task = task
@@ -72,8 +82,12 @@ class OnnxModel:
         self.inputs = self.session.get_inputs()
         self.outputs = self.session.get_outputs()
         meta = self.session.get_modelmeta().custom_metadata_map
-        self.meta_classes: tuple[Any, ...] | None = tuple(json.loads(meta["classes"])) if "classes" in meta else None
-        self.meta_features: list[str] | None = json.loads(meta["features"]) if "features" in meta else None
+        self.meta_classes: tuple[Any, ...] | None = (
+            tuple(json.loads(meta["classes"])) if "classes" in meta else None
+        )
+        self.meta_features: list[str] | None = (
+            json.loads(meta["features"]) if "features" in meta else None
+        )
 
     def with_device(self, device: str, threads: int | None = None) -> OnnxModel:
         return OnnxModel(self.path, self.ref, self.task, device=device, threads=threads)
@@ -84,27 +98,38 @@ class OnnxModel:
 
         missing = [c for c in features if c not in frame.columns]
         if missing:
-            raise InputError(f"{self.path}: feature columns missing from the data: {', '.join(missing)}")
+            raise InputError(
+                f"{self.path}: feature columns missing from the data: {', '.join(missing)}"
+            )
         if len(self.inputs) == 1 and self.inputs[0].name not in features:
             spec = self.inputs[0]
-            width = spec.shape[1] if len(spec.shape) == 2 and isinstance(spec.shape[1], int) else None
+            width = (
+                spec.shape[1] if len(spec.shape) == 2 and isinstance(spec.shape[1], int) else None
+            )
             if width is not None and width != len(features):
                 raise InputError(
-                    f"{self.path}: input '{spec.name}' takes {width} features but data.features has {len(features)}"
+                    f"{self.path}: input '{spec.name}' takes {width} features but {len(features)} were given "
+                    f"({', '.join(features)}); set data.features (or the model's `features`) to its columns"
                 )
             return {spec.name: _as_tensor(frame, features, spec.type, spec.name)}
         feeds = {}
         for spec in self.inputs:
             if spec.name not in frame.columns:
-                raise InputError(f"{self.path}: model input '{spec.name}' is not a column of the data")
-            feeds[spec.name] = np.reshape(_as_tensor(frame, [spec.name], spec.type, spec.name), (-1, 1))
+                raise InputError(
+                    f"{self.path}: model input '{spec.name}' is not a column of the data"
+                )
+            feeds[spec.name] = np.reshape(
+                _as_tensor(frame, [spec.name], spec.type, spec.name), (-1, 1)
+            )
         return feeds
 
     def run(self, feeds: dict[str, np.ndarray]) -> list[Any]:
         return list(self.session.run(None, feeds))
 
     def predict(self, frame: pd.DataFrame, features: list[str]) -> Predictions:
-        outputs = dict(zip((o.name for o in self.outputs), self.run(self.feeds(frame, features)), strict=True))
+        outputs = dict(
+            zip((o.name for o in self.outputs), self.run(self.feeds(frame, features)), strict=True)
+        )
         if self.task == "regression":
             return Predictions(values=_regression_output(self.path, self.outputs, outputs))
         return self._classification(outputs)
@@ -116,7 +141,10 @@ class OnnxModel:
         proba_name = self.ref.proba_output or _find_output(self.outputs, PROBA_NAMES, _is_proba)
         if label_name is None and proba_name is None:
             names = ", ".join(f"{o.name} {o.type}" for o in self.outputs)
-            raise InputError(f"{self.path}: no label or probability output found among: {names} (set model.label_output/proba_output)")
+            raise InputError(
+                f"{self.path}: no label or probability output found among: {names} "
+                "(set model.label_output/proba_output)"
+            )
         labels = np.asarray(outputs[label_name]).reshape(-1) if label_name else None
         proba, zipmap_classes = (None, None)
         if proba_name:
@@ -136,24 +164,36 @@ class SklearnModel:
         try:
             self.estimator = joblib.load(path)
         except Exception as exc:  # unpickling raises anything the pickle's code raises
-            raise InputError(f"{path}: cannot load the pickled model ({type(exc).__name__}: {exc})") from None
+            raise InputError(
+                f"{path}: cannot load the pickled model ({type(exc).__name__}: {exc})"
+            ) from None
 
     def predict(self, frame: pd.DataFrame, features: list[str]) -> Predictions:
         import numpy as np
 
         missing = [c for c in features if c not in frame.columns]
         if missing:
-            raise InputError(f"{self.path}: feature columns missing from the data: {', '.join(missing)}")
+            raise InputError(
+                f"{self.path}: feature columns missing from the data: {', '.join(missing)}"
+            )
         rows = frame[features]
         if self.task == "regression":
-            return Predictions(values=np.asarray(self.estimator.predict(rows), dtype=float).reshape(-1))
+            return Predictions(
+                values=np.asarray(self.estimator.predict(rows), dtype=float).reshape(-1)
+            )
         labels = np.asarray(self.estimator.predict(rows)).reshape(-1)
-        proba = np.asarray(self.estimator.predict_proba(rows), dtype=float) if hasattr(self.estimator, "predict_proba") else None
+        proba = (
+            np.asarray(self.estimator.predict_proba(rows), dtype=float)
+            if hasattr(self.estimator, "predict_proba")
+            else None
+        )
         classes = tuple(getattr(self.estimator, "classes_", ())) or None
         return Predictions(labels=labels, proba=proba, classes=classes)
 
 
-def _as_tensor(frame: pd.DataFrame, columns: list[str], onnx_type: str, input_name: str) -> np.ndarray:
+def _as_tensor(
+    frame: pd.DataFrame, columns: list[str], onnx_type: str, input_name: str
+) -> np.ndarray:
     import numpy as np
 
     dtype = _NUMPY_TYPES.get(onnx_type)
@@ -164,14 +204,18 @@ def _as_tensor(frame: pd.DataFrame, columns: list[str], onnx_type: str, input_na
     bad = [c for c in columns if not _is_numeric(frame[c])]
     if bad:
         kinds = ", ".join(f"{c} ({frame[c].dtype})" for c in bad)
-        raise InputError(f"feature columns are not numeric but model input '{input_name}' is {onnx_type}: {kinds}")
+        raise InputError(
+            f"feature columns are not numeric but model input '{input_name}' is {onnx_type}: {kinds}"
+        )
     return np.ascontiguousarray(frame[columns].to_numpy(dtype=dtype))
 
 
 def _is_numeric(series: pd.Series) -> bool:
     import pandas as pd
 
-    return bool(pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype))
+    return bool(
+        pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+    )
 
 
 def _find_output(outputs: list[Any], names: tuple[str, ...], fits: Any) -> str | None:
@@ -185,11 +229,16 @@ def _find_output(outputs: list[Any], names: tuple[str, ...], fits: Any) -> str |
 
 
 def _is_label(output: Any) -> bool:
-    return output.type in ("tensor(int64)", "tensor(int32)", "tensor(string)", "tensor(bool)") and len(output.shape) <= 2
+    return (
+        output.type in ("tensor(int64)", "tensor(int32)", "tensor(string)", "tensor(bool)")
+        and len(output.shape) <= 2
+    )
 
 
 def _is_proba(output: Any) -> bool:
-    return (output.type in ("tensor(float)", "tensor(double)") and len(output.shape) == 2) or output.type.startswith("seq(map")
+    return (
+        output.type in ("tensor(float)", "tensor(double)") and len(output.shape) == 2
+    ) or output.type.startswith("seq(map")
 
 
 def _proba_matrix(raw: Any) -> tuple[np.ndarray, list[Any] | None]:
@@ -209,5 +258,9 @@ def _regression_output(path: Path, specs: list[Any], outputs: dict[str, Any]) ->
 
     for spec in specs:
         if spec.type in ("tensor(float)", "tensor(double)", "tensor(float16)"):
-            return np.asarray(outputs[spec.name], dtype=float).reshape(len(outputs[spec.name]), -1)[:, 0]
-    raise InputError(f"{path}: a regression model needs a float output; found {', '.join(s.type for s in specs)}")
+            return np.asarray(outputs[spec.name], dtype=float).reshape(len(outputs[spec.name]), -1)[
+                :, 0
+            ]
+    raise InputError(
+        f"{path}: a regression model needs a float output; found {', '.join(s.type for s in specs)}"
+    )

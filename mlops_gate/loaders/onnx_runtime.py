@@ -48,7 +48,9 @@ def open_session(path: Path, *, device: str = "cpu", threads: int | None = None)
     if threads is not None:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-    providers: list[str | tuple[str, dict[str, Any]]] = [CPU] if device == "cpu" else [(CUDA, {}), CPU]
+    providers: list[str | tuple[str, dict[str, Any]]] = (
+        [CPU] if device == "cpu" else [(CUDA, {}), CPU]
+    )
     if device == "cuda" and CUDA not in ort.get_available_providers():
         raise GateError(
             f"CUDAExecutionProvider not available: this onnxruntime build offers "

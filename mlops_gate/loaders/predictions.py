@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Predictions:
-    """`labels` and `proba` (rows × classes, columns in `classes` order) or regression `values`."""
+    """`labels` and `proba` (rows by classes, columns in `classes` order) or regression `values`."""
 
     labels: np.ndarray | None = None
     proba: np.ndarray | None = None
@@ -40,4 +40,6 @@ class Predictions:
         for index, known in enumerate(classes):
             if known == label or str(known) == str(label):
                 return index
-        raise GateError(f"positive label {label!r} is not one of the model's classes {list(classes)}")
+        raise GateError(
+            f"positive label {label!r} is not one of the model's classes {list(classes)}"
+        )

@@ -13,7 +13,9 @@ _REFERENCE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 class MissingVariable(ValueError):
     def __init__(self, name: str, path: Path_) -> None:
-        super().__init__(f"environment variable {name} is not set (use ${{{name}:-default}} for a default)")
+        super().__init__(
+            f"environment variable {name} is not set (use ${{{name}:-default}} for a default)"
+        )
         self.path = path
 
 

@@ -46,7 +46,9 @@ def load_policy(path: Path, env: Mapping[str, str] | None = None) -> LoadedPolic
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"{display}: policy file not found (run `mlops-gate init` to create one)") from None
+        raise InputError(
+            f"{display}: policy file not found (run `mlops-gate init` to create one)"
+        ) from None
     except OSError as exc:
         raise InputError(f"{display}: cannot read policy file: {exc.strerror}") from None
     try:
@@ -58,12 +60,20 @@ def load_policy(path: Path, env: Mapping[str, str] | None = None) -> LoadedPolic
     except YamlSyntaxError as exc:
         raise PolicyError([format_problem(display, exc.mark, "", str(exc))]) from None
     if not isinstance(source.data, dict):
-        raise PolicyError([format_problem(display, Mark(1, 1), "", "a policy is a YAML mapping (see `mlops-gate init`)")])
+        raise PolicyError(
+            [
+                format_problem(
+                    display, Mark(1, 1), "", "a policy is a YAML mapping (see `mlops-gate init`)"
+                )
+            ]
+        )
     try:
         data = substitute(source.data, os.environ if env is None else env)
     except MissingVariable as exc:
         key = ".".join(str(p) for p in exc.path)
-        raise PolicyError([format_problem(display, source.mark_for(exc.path), key, str(exc))]) from None
+        raise PolicyError(
+            [format_problem(display, source.mark_for(exc.path), key, str(exc))]
+        ) from None
 
     model = policy_model()
     try:
@@ -75,7 +85,11 @@ def load_policy(path: Path, env: Mapping[str, str] | None = None) -> LoadedPolic
     if problems:
         raise PolicyError(problems)
     return LoadedPolicy(
-        policy=policy, path=path, sha256=sha256_bytes(raw), source=source, gate_ids=_gate_ids(policy.gates)
+        policy=policy,
+        path=path,
+        sha256=sha256_bytes(raw),
+        source=source,
+        gate_ids=_gate_ids(policy.gates),
     )
 
 
@@ -115,11 +129,18 @@ def _cross_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
         mark = source.mark_for(("gates", index))
         missing = sorted(need for need in gate.required_inputs() if not available.get(need, True))
         for need in missing:
-            problems.append(format_problem(file, mark, where, f"needs `{need}`: {_INPUT_HINTS[need]}"))
+            problems.append(
+                format_problem(file, mark, where, f"needs `{need}`: {_INPUT_HINTS[need]}")
+            )
         if gate.id is not None:
             if gate.id in explicit:
                 problems.append(
-                    format_problem(file, mark, f"{where}.id", f"duplicate id '{gate.id}' (also gates[{explicit[gate.id]}])")
+                    format_problem(
+                        file,
+                        mark,
+                        f"{where}.id",
+                        f"duplicate id '{gate.id}' (also gates[{explicit[gate.id]}])",
+                    )
                 )
             explicit[gate.id] = index
         if gate.type == "metric" and policy.model is not None:
@@ -132,5 +153,9 @@ def _metric_task_check(gate: GateConfig, task: str, file: str, mark: Mark, where
 
     metric = str(getattr(gate, "metric", ""))
     if (metric in CLASSIFICATION) != (task == "classification"):
-        return [format_problem(file, mark, f"{where}.metric", f"'{metric}' does not apply to a {task} model")]
+        return [
+            format_problem(
+                file, mark, f"{where}.metric", f"'{metric}' does not apply to a {task} model"
+            )
+        ]
     return []

@@ -51,7 +51,9 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
-def _walk(root: type[BaseModel], loc: Sequence[int | str]) -> tuple[str, Path_, type[BaseModel] | None]:
+def _walk(
+    root: type[BaseModel], loc: Sequence[int | str]
+) -> tuple[str, Path_, type[BaseModel] | None]:
     """Follow `loc` through the models: display path, YAML path, and the model holding the last key."""
     display = ""
     yaml_path: list[str | int] = []
@@ -70,7 +72,11 @@ def _walk(root: type[BaseModel], loc: Sequence[int | str]) -> tuple[str, Path_, 
             display += f" ({part})"
             annotation = tagged
             continue
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
         parent = model
         display += f".{part}" if display else part
         yaml_path.append(part)
@@ -89,7 +95,7 @@ def _unwrap(annotation: Any) -> Any:
         if origin in (Union, types.UnionType):
             members = [a for a in get_args(annotation) if a is not type(None)]
             models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
-            if len(members) == 1 or len(models) == 1 and len(members) <= 2:
+            if len(members) == 1 or (len(models) == 1 and len(members) <= 2):
                 annotation = models[0] if models else members[0]
                 continue
         return annotation

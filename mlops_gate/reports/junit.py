@@ -22,13 +22,19 @@ def render(report: CheckReport) -> str:
     )
     for gate in gates:
         case = ET.SubElement(
-            suite, "testcase", classname=f"mlops-gate.{report.policy_name}.{gate.type}", name=gate.id, time=f"{gate.duration_s:.3f}"
+            suite,
+            "testcase",
+            classname=f"mlops-gate.{report.policy_name}.{gate.type}",
+            name=gate.id,
+            time=f"{gate.duration_s:.3f}",
         )
         summary = f"value {number(gate.value)}, threshold {threshold(gate)}: {gate.message}"
         if gate.verdict is Verdict.FAIL:
             ET.SubElement(case, "failure", message=summary, type="gate-failed").text = gate.message
         elif gate.verdict is Verdict.ERROR:
-            ET.SubElement(case, "error", message=gate.message, type="gate-error").text = gate.message
+            ET.SubElement(
+                case, "error", message=gate.message, type="gate-error"
+            ).text = gate.message
         elif gate.verdict is Verdict.SKIP:
             ET.SubElement(case, "skipped", message=gate.message)
         elif gate.verdict is Verdict.WARN:
@@ -36,4 +42,6 @@ def render(report: CheckReport) -> str:
     suites = ET.Element("testsuites")
     suites.append(suite)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )

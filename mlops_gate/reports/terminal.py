@@ -23,12 +23,18 @@ _STYLES = {
     Verdict.ERROR: "bold magenta",
     Verdict.SKIP: "dim",
 }
-_FINAL = {"pass": ("PASS", "bold green"), "fail": ("FAIL", "bold red"), "error": ("COULD NOT DECIDE", "bold magenta")}
+_FINAL = {
+    "pass": ("PASS", "bold green"),
+    "fail": ("FAIL", "bold red"),
+    "error": ("COULD NOT DECIDE", "bold magenta"),
+}
 
 
 def render(report: CheckReport, console: Console) -> None:
     has_baseline = any(g.baseline_value is not None for g in report.gates)
-    table = Table(title=f"mlops-gate · {escape(report.policy_name)}", title_justify="left", expand=False)
+    table = Table(
+        title=f"mlops-gate · {escape(report.policy_name)}", title_justify="left", expand=False
+    )
     table.add_column("gate", overflow="fold")
     table.add_column("value", justify="right")
     table.add_column("threshold", justify="right")
@@ -46,7 +52,9 @@ def render(report: CheckReport, console: Console) -> None:
     console.print(table)
     for gate in report.gates:
         if gate.verdict is not Verdict.PASS and gate.message:
-            console.print(f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/] {escape(gate.id)}: {escape(gate.message)}")
+            console.print(
+                f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/] {escape(gate.id)}: {escape(gate.message)}"
+            )
     label, style = _FINAL[report.verdict]
     console.print(
         f"[{style}]{label}[/] {escape(report.policy_name)}: {counts(report.gates)} "
@@ -62,7 +70,12 @@ class TerminalProgress:
 
     @contextmanager
     def task(self, description: str, total: float | None = None) -> Iterator[Advance]:
-        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+        columns = [
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+        ]
         with RichProgress(*columns, console=self.console, transient=True) as bar:
             task_id = bar.add_task(description, total=total)
             yield lambda amount: bar.advance(task_id, amount)

@@ -17,7 +17,14 @@ ACCURACY = {"type": "metric", "metric": "accuracy", "min": 0.5}
 
 
 def _check(policy: Path, *extra: str) -> tuple[int, str, str]:
-    done = run_cli("check", str(policy), "--evidence", str(policy.parent / "evidence.json"), *extra, cwd=policy.parent)
+    done = run_cli(
+        "check",
+        str(policy),
+        "--evidence",
+        str(policy.parent / "evidence.json"),
+        *extra,
+        cwd=policy.parent,
+    )
     assert "Traceback" not in done.stdout + done.stderr
     return done.returncode, done.stdout, done.stderr
 
@@ -25,9 +32,18 @@ def _check(policy: Path, *extra: str) -> tuple[int, str, str]:
 def test_passing_policy_exits_0_and_writes_reports(tmp_path: Path) -> None:
     policy = basic_project(tmp_path, [ACCURACY, {"type": "size", "max_mb": 1}])
     out = tmp_path / "out"
-    code, stdout, _ = _check(policy, "--json", str(out / "r.json"), "--junit", str(out / "j.xml"), "--markdown", str(out / "r.md"))
+    code, stdout, _ = _check(
+        policy,
+        "--json",
+        str(out / "r.json"),
+        "--junit",
+        str(out / "j.xml"),
+        "--markdown",
+        str(out / "r.md"),
+    )
     assert code == 0, stdout
-    assert "PASS" in stdout and "metric:accuracy" in stdout
+    assert "PASS" in stdout
+    assert "metric:accuracy" in stdout
     assert all((out / name).is_file() for name in ("r.json", "j.xml", "r.md"))
     assert (tmp_path / "evidence.json").is_file()
 
@@ -44,14 +60,20 @@ def test_failing_gate_exits_1(tmp_path: Path) -> None:
     [
         ("version: 1\nname: [x\n", "invalid YAML"),
         ("version: 1\nname: x\ngates:\n  - {type: nope}\n", "unknown gate type 'nope'"),
-        ("version: 1\nname: x\ncolour: red\ngates:\n  - {type: size, max_mb: 1}\n", "unknown key 'colour'"),
-        ("version: 1\nname: x\nmodel: {path: m.onnx}\ngates:\n  - {type: size, max_mb: big}\n", "valid number"),
+        (
+            "version: 1\nname: x\ncolour: red\ngates:\n  - {type: size, max_mb: 1}\n",
+            "unknown key 'colour'",
+        ),
+        (
+            "version: 1\nname: x\nmodel: {path: m.onnx}\ngates:\n  - {type: size, max_mb: big}\n",
+            "valid number",
+        ),
     ],
 )
 def test_malformed_policy(tmp_path: Path, text: str, expected: str) -> None:
     policy = tmp_path / "mlops-gate.yaml"
     policy.write_text(text, encoding="utf-8")
-    code, stdout, stderr = _check(policy)
+    code, _, stderr = _check(policy)
     assert code == 2
     assert expected in stderr
     assert all(line.startswith(f"error: {policy}:") for line in stderr.splitlines())
@@ -74,7 +96,10 @@ def test_missing_files_are_listed_before_anything_runs(tmp_path: Path) -> None:
     ("content", "expected"),
     [
         (b"", "is empty (0 bytes)"),
-        (b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n", "Git LFS pointer"),
+        (
+            b"version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n",
+            "Git LFS pointer",
+        ),
         (None, "not a loadable ONNX model"),  # truncated
     ],
 )
@@ -114,7 +139,10 @@ def test_trusted_sklearn_pickle_is_evaluated(tmp_path: Path) -> None:
 
     policy = basic_project(tmp_path, [ACCURACY], model={"path": "model.joblib", "trust": "pickle"})
     train = binary_frame(500, seed=1)
-    joblib.dump(LogisticRegression().fit(train[["f0", "f1", "f2", "f3"]], train["label"]), tmp_path / "model.joblib")
+    joblib.dump(
+        LogisticRegression().fit(train[["f0", "f1", "f2", "f3"]], train["label"]),
+        tmp_path / "model.joblib",
+    )
     code, stdout, _ = _check(policy)
     assert code == 0, stdout
 
@@ -130,15 +158,25 @@ def test_target_column_missing(tmp_path: Path) -> None:
 def test_feature_column_missing_and_wrong_type(tmp_path: Path) -> None:
     policy = basic_project(tmp_path, [ACCURACY])
     write_table(binary_frame(300, seed=5).drop(columns=["f2"]), tmp_path / "eval.parquet")
+    code, stdout, _ = _check(
+        policy
+    )  # features inferred from the data: 3 columns for a 4-input model
+    assert code == 2
+    assert "takes 4 features but 3 were given (f0, f1, f3)" in stdout
+    declared = policy.read_text(encoding="utf-8").replace(
+        "target: label", "target: label\n  features: [f0, f1, f2, f3]"
+    )
+    policy.write_text(declared, encoding="utf-8")
     code, stdout, _ = _check(policy)
     assert code == 2
-    assert "f2" in stdout
+    assert "feature columns missing from the data: f2" in stdout
     frame = binary_frame(300, seed=5)
     frame["f1"] = frame["f1"].astype(str) + "x"
     write_table(frame, tmp_path / "eval.parquet")
     code, stdout, _ = _check(policy)
     assert code == 2
-    assert "not numeric" in stdout and "f1" in stdout
+    assert "not numeric" in stdout
+    assert "f1 (str)" in stdout
 
 
 def test_nan_target_is_an_error_not_a_pass(tmp_path: Path) -> None:

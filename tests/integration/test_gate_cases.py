@@ -24,7 +24,14 @@ import yaml
 from mlops_gate.context import EvaluationContext
 from mlops_gate.policy import load_policy
 from mlops_gate.runner import run_gates
-from tests.support import FEATURES, binary_frame, regression_frame, train_onnx, write_policy, write_table
+from tests.support import (
+    FEATURES,
+    binary_frame,
+    regression_frame,
+    train_onnx,
+    write_policy,
+    write_table,
+)
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 CASE_FILES = sorted(CASES.glob("*/*.yaml"))
@@ -44,34 +51,62 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     write_table(binary_frame(3000, seed=3, shift=1.0), root / "drifted.parquet")
     write_table(regression_frame(1500, seed=1), root / "reg_reference.parquet")
     write_table(regression_frame(1500, seed=2), root / "reg_eval.parquet")
-    train_onnx(regression_frame(1500, seed=1), root / "reg_model.onnx", target="target", task="regression")
-    data = {"target": "label", "ignore": ["id", "group"], "reference": str(root / "reference.parquet")}
+    train_onnx(
+        regression_frame(1500, seed=1), root / "reg_model.onnx", target="target", task="regression"
+    )
+    data = {
+        "target": "label",
+        "ignore": ["id", "group"],
+        "reference": str(root / "reference.parquet"),
+    }
     return {
-        "binary": {"model": {"path": str(root / "model.onnx")},
-                   "data": {**data, "eval": str(root / "eval.parquet")},
-                   "_baseline": str(root / "baseline.onnx"), "_baseline_features": ["f0"]},
-        "drifted": {"model": {"path": str(root / "model.onnx")},
-                    "data": {**data, "eval": str(root / "drifted.parquet")},
-                    "_baseline": str(root / "baseline.onnx"), "_baseline_features": ["f0"]},
-        "regression": {"model": {"path": str(root / "reg_model.onnx"), "task": "regression"},
-                       "data": {"target": "target", "features": FEATURES,
-                                "reference": str(root / "reg_reference.parquet"),
-                                "eval": str(root / "reg_eval.parquet")},
-                       "_baseline": str(root / "reg_model.onnx"), "_baseline_features": FEATURES},
+        "binary": {
+            "model": {"path": str(root / "model.onnx")},
+            "data": {**data, "eval": str(root / "eval.parquet")},
+            "_baseline": str(root / "baseline.onnx"),
+            "_baseline_features": ["f0"],
+        },
+        "drifted": {
+            "model": {"path": str(root / "model.onnx")},
+            "data": {**data, "eval": str(root / "drifted.parquet")},
+            "_baseline": str(root / "baseline.onnx"),
+            "_baseline_features": ["f0"],
+        },
+        "regression": {
+            "model": {"path": str(root / "reg_model.onnx"), "task": "regression"},
+            "data": {
+                "target": "target",
+                "features": FEATURES,
+                "reference": str(root / "reg_reference.parquet"),
+                "eval": str(root / "reg_eval.parquet"),
+            },
+            "_baseline": str(root / "reg_model.onnx"),
+            "_baseline_features": FEATURES,
+        },
     }
 
 
 def _policy(case: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
-    document: dict[str, Any] = {"version": 1, "name": "case", "model": project["model"], "data": project["data"]}
+    document: dict[str, Any] = {
+        "version": 1,
+        "name": "case",
+        "model": project["model"],
+        "data": project["data"],
+    }
     extra = dict(case.get("policy") or {})
     if extra.pop("baseline", None) is not None:
-        document["baseline"] = {"path": project["_baseline"], "features": project["_baseline_features"]}
+        document["baseline"] = {
+            "path": project["_baseline"],
+            "features": project["_baseline_features"],
+        }
     document.update(extra)
     document["gates"] = [case["gate"]]
     return document
 
 
-@pytest.mark.parametrize("case_file", CASE_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in CASE_FILES])
+@pytest.mark.parametrize(
+    "case_file", CASE_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in CASE_FILES]
+)
 def test_gate_case(case_file: Path, projects: dict[str, dict[str, Any]], tmp_path: Path) -> None:
     case = yaml.safe_load(case_file.read_text(encoding="utf-8"))
     project = projects[case.get("project", "binary")]
@@ -82,7 +117,8 @@ def test_gate_case(case_file: Path, projects: dict[str, dict[str, Any]], tmp_pat
     assert not result.internal_error, result.message
     if "value" in expect:
         low, high = expect["value"]
-        assert result.value is not None and low <= result.value <= high, result.value
+        assert result.value is not None
+        assert low <= result.value <= high, result.value
     if "message" in expect:
         assert expect["message"] in result.message
     for key in expect.get("details_keys", []):

@@ -9,8 +9,12 @@ from mlops_gate.results import GateResult, Verdict, overall_exit_code
 
 
 def _gates(*verdicts: str, internal: bool = False) -> list[GateResult]:
-    return [GateResult(id=f"g{i}", type="t", verdict=Verdict(v), internal_error=internal and v == "error")
-            for i, v in enumerate(verdicts)]
+    return [
+        GateResult(
+            id=f"g{i}", type="t", verdict=Verdict(v), internal_error=internal and v == "error"
+        )
+        for i, v in enumerate(verdicts)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ import yaml
 from mlops_gate import api
 from tests.support import REPO
 
-TEMPLATE = yaml.safe_load((REPO / "mlops_gate" / "templates" / "mlops-gate.yaml").read_text(encoding="utf-8"))
+TEMPLATE = yaml.safe_load(
+    (REPO / "mlops_gate" / "templates" / "mlops-gate.yaml").read_text(encoding="utf-8")
+)
 
 
 def _validator() -> jsonschema.Draft202012Validator:
@@ -20,7 +22,14 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 def test_gate_definitions_have_readable_names() -> None:
     defs = json.loads(api.schema())["$defs"]
-    assert {"MetricGate", "LatencyGate", "BiasGate", "SizeGate", "DriftGate", "ExpectationsGate"} <= set(defs)
+    assert {
+        "MetricGate",
+        "LatencyGate",
+        "BiasGate",
+        "SizeGate",
+        "DriftGate",
+        "ExpectationsGate",
+    } <= set(defs)
     assert not [name for name in defs if "__" in name]
 
 

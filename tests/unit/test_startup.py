@@ -26,7 +26,14 @@ print("LOADED=" + ",".join(sorted(m for m in {heavy!r} if m in sys.modules)))
 
 def _loaded_heavy(args: list[str], cwd: Path) -> str:
     code = PROBE.format(args=args, heavy=HEAVY)
-    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     line = [x for x in done.stdout.splitlines() if x.startswith("LOADED=")]
     assert line, done.stdout + done.stderr
     return line[-1].removeprefix("LOADED=")
@@ -39,6 +46,7 @@ def test_help_imports_nothing_heavy(args: list[str]) -> None:
 
 def test_validate_imports_nothing_heavy(tmp_path: Path) -> None:
     (tmp_path / "mlops-gate.yaml").write_text(
-        (REPO / "mlops_gate" / "templates" / "mlops-gate.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        (REPO / "mlops_gate" / "templates" / "mlops-gate.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
     )
     assert _loaded_heavy(["validate", "--offline", "mlops-gate.yaml"], tmp_path) == ""

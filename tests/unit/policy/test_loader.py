@@ -38,7 +38,10 @@ def test_valid_policy_loads_with_derived_ids(tmp_path: Path) -> None:
 
 
 def test_all_errors_at_once_with_positions_and_key_paths(tmp_path: Path) -> None:
-    text = GOOD.replace("{type: drift, max: 0.2}", "{type: drift, max: -1, colour: red}") + "  - {type: nope}\n"
+    text = (
+        GOOD.replace("{type: drift, max: 0.2}", "{type: drift, max: -1, colour: red}")
+        + "  - {type: nope}\n"
+    )
     assert _problems(tmp_path, text) == [
         "p.yaml:7:24: gates[1] (drift).max: Input should be greater than 0",
         "p.yaml:7:28: gates[1] (drift).colour: unknown key 'colour'; valid keys: "
@@ -76,11 +79,17 @@ def test_cross_field_rules_name_the_gate(tmp_path: Path) -> None:
 
 def test_metric_must_fit_the_task(tmp_path: Path) -> None:
     text = GOOD.replace("metric: f1", "metric: rmse").replace("min: 0.9", "max: 3")
-    assert _problems(tmp_path, text) == ["p.yaml:6:5: gates[0] (metric).metric: 'rmse' does not apply to a classification model"]
+    assert _problems(tmp_path, text) == [
+        "p.yaml:6:5: gates[0] (metric).metric: 'rmse' does not apply to a classification model"
+    ]
 
 
 def test_validator_messages_drop_pydantic_prefix(tmp_path: Path) -> None:
-    text = GOOD.replace("max_drop: 0.01", "").replace("min: 0.9", "max_drop: 0.1").replace("metric: f1", "metric: log_loss")
+    text = (
+        GOOD.replace("max_drop: 0.01", "")
+        .replace("min: 0.9", "max_drop: 0.1")
+        .replace("metric: f1", "metric: log_loss")
+    )
     assert _problems(tmp_path, text) == [
         "p.yaml:6:5: gates[0] (metric): log_loss is lower-is-better: use max_increase, not max_drop"
     ]
@@ -97,19 +106,27 @@ def test_duplicate_keys_are_errors(tmp_path: Path) -> None:
 
 
 def test_not_a_mapping(tmp_path: Path) -> None:
-    assert _problems(tmp_path, "- 1\n- 2\n") == ["p.yaml:1:1: a policy is a YAML mapping (see `mlops-gate init`)"]
+    assert _problems(tmp_path, "- 1\n- 2\n") == [
+        "p.yaml:1:1: a policy is a YAML mapping (see `mlops-gate init`)"
+    ]
 
 
 def test_empty_gate_list(tmp_path: Path) -> None:
     text = GOOD.split("gates:")[0] + "gates: []\n"
-    assert _problems(tmp_path, text) == ["p.yaml:5:8: gates: List should have at least 1 item after validation, not 0"]
+    assert _problems(tmp_path, text) == [
+        "p.yaml:5:8: gates: List should have at least 1 item after validation, not 0"
+    ]
 
 
 def test_environment_substitution(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text(GOOD.replace("m.onnx", "'${MODEL_DIR}/m.onnx'").replace("0.9", "'${F1_MIN:-0.85}'"), encoding="utf-8")
+    path.write_text(
+        GOOD.replace("m.onnx", "'${MODEL_DIR}/m.onnx'").replace("0.9", "'${F1_MIN:-0.85}'"),
+        encoding="utf-8",
+    )
     loaded = load_policy(path, env={"MODEL_DIR": "/models"})
-    assert loaded.policy.model is not None and loaded.policy.model.path == "/models/m.onnx"
+    assert loaded.policy.model is not None
+    assert loaded.policy.model.path == "/models/m.onnx"
     assert loaded.policy.gates[0].min == 0.85  # type: ignore[attr-defined]
 
 
@@ -122,9 +139,12 @@ def test_missing_environment_variable(tmp_path: Path) -> None:
 
 def test_literal_dollar_brace(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text(GOOD.replace("name: fraud", "name: fraud\nbaseline: {path: '$${x}.onnx'}"), encoding="utf-8")
+    path.write_text(
+        GOOD.replace("name: fraud", "name: fraud\nbaseline: {path: '$${x}.onnx'}"), encoding="utf-8"
+    )
     loaded = load_policy(path, env={})
-    assert loaded.policy.baseline is not None and loaded.policy.baseline.path == "${x}.onnx"
+    assert loaded.policy.baseline is not None
+    assert loaded.policy.baseline.path == "${x}.onnx"
 
 
 def test_missing_policy_file(tmp_path: Path) -> None:
@@ -136,13 +156,18 @@ def test_data_only_policy_needs_no_model_or_target(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(
         "version: 1\nname: data-only\ndata: {eval: e.parquet, reference: r.parquet}\n"
-        "gates:\n  - {type: drift, max: 0.2}\n  - {type: expectations, expect: [{expect_column_to_exist: {column: a}}]}\n",
+        "gates:\n  - {type: drift, max: 0.2}\n"
+        "  - {type: expectations, expect: [{expect_column_to_exist: {column: a}}]}\n",
         encoding="utf-8",
     )
     assert load_policy(path, env={}).gate_ids == ("drift", "expectations:eval")
 
 
 def test_duplicate_explicit_ids(tmp_path: Path) -> None:
-    text = GOOD.replace("{type: metric, metric: f1, min: 0.9}", "{id: a, type: metric, metric: f1, min: 0.9}")
+    text = GOOD.replace(
+        "{type: metric, metric: f1, min: 0.9}", "{id: a, type: metric, metric: f1, min: 0.9}"
+    )
     text = text.replace("{type: drift, max: 0.2}", "{id: a, type: drift, max: 0.2}")
-    assert _problems(tmp_path, text) == ["p.yaml:7:5: gates[1] (drift).id: duplicate id 'a' (also gates[0])"]
+    assert _problems(tmp_path, text) == [
+        "p.yaml:7:5: gates[1] (drift).id: duplicate id 'a' (also gates[0])"
+    ]

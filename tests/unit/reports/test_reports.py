@@ -12,19 +12,48 @@ from mlops_gate.reports import junit, markdown
 from mlops_gate.reports.escape import markdown_text
 from mlops_gate.results import GateResult, Verdict
 
-INJECTIONS = ["](http://x)", "![](x)", "@org/team", "a|b", "<script>alert(1)</script>", "[link](https://evil)"]
+INJECTIONS = [
+    "](http://x)",
+    "![](x)",
+    "@org/team",
+    "a|b",
+    "<script>alert(1)</script>",
+    "[link](https://evil)",
+]
 
 
 def _report() -> CheckReport:
     drift = GateResult(
-        id="drift", type="drift", verdict=Verdict.FAIL, value=0.31, threshold=0.2, message="PSI 0.31 on income",
-        details={"comparator": "≤", "columns": {name: 0.3 for name in INJECTIONS}},
+        id="drift",
+        type="drift",
+        verdict=Verdict.FAIL,
+        value=0.31,
+        threshold=0.2,
+        message="PSI 0.31 on income",
+        details={"comparator": "≤", "columns": dict.fromkeys(INJECTIONS, 0.3)},
     )
-    metric = GateResult(id="metric:f1", type="metric", verdict=Verdict.PASS, value=0.93, threshold=0.9,
-                        baseline_value=0.91, details={"comparator": "≥"})
-    error = GateResult(id="latency:cuda:p95", type="latency", verdict=Verdict.ERROR, message="CUDAExecutionProvider not available")
+    metric = GateResult(
+        id="metric:f1",
+        type="metric",
+        verdict=Verdict.PASS,
+        value=0.93,
+        threshold=0.9,
+        baseline_value=0.91,
+        details={"comparator": "≥"},
+    )
+    error = GateResult(
+        id="latency:cuda:p95",
+        type="latency",
+        verdict=Verdict.ERROR,
+        message="CUDAExecutionProvider not available",
+    )
     skip = GateResult(id="bias:sex", type="bias", verdict=Verdict.SKIP, message="skipped")
-    return CheckReport(policy_name="fraud", policy_path="p.yaml", policy_sha256="0" * 64, gates=[metric, drift, error, skip])
+    return CheckReport(
+        policy_name="fraud",
+        policy_path="p.yaml",
+        policy_sha256="0" * 64,
+        gates=[metric, drift, error, skip],
+    )
 
 
 @pytest.mark.parametrize("payload", INJECTIONS)
@@ -34,7 +63,8 @@ def test_markdown_text_neutralises(payload: str) -> None:
     assert "<script" not in text
     assert "@org" not in text
     assert "|" not in text.replace("\\|", "")
-    assert "http:" not in text and "https:" not in text
+    assert "http:" not in text
+    assert "https:" not in text
 
 
 def test_markdown_report_has_table_and_escaped_breakdown() -> None:
@@ -51,7 +81,12 @@ def test_junit_distinguishes_failures_errors_skips() -> None:
     root = ET.fromstring(junit.render(_report()))
     suite = root.find("testsuite")
     assert suite is not None
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("4", "1", "1", "1")
+    assert (
+        suite.get("tests"),
+        suite.get("failures"),
+        suite.get("errors"),
+        suite.get("skipped"),
+    ) == ("4", "1", "1", "1")
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert cases["drift"].find("failure") is not None
     assert cases["latency:cuda:p95"].find("error") is not None
@@ -62,10 +97,27 @@ def test_junit_distinguishes_failures_errors_skips() -> None:
 def test_results_json_shape() -> None:
     data = json.loads(_report().to_json_text())
     assert data["schema"] == 1
-    assert data["verdict"] == "fail" and data["exit_code"] == 1
-    assert set(data) >= {"schema", "tool_version", "policy", "verdict", "exit_code", "model", "baseline", "gates"}
+    assert data["verdict"] == "fail"
+    assert data["exit_code"] == 1
+    assert set(data) >= {
+        "schema",
+        "tool_version",
+        "policy",
+        "verdict",
+        "exit_code",
+        "model",
+        "baseline",
+        "gates",
+    }
     assert data["gates"][1] == {
-        "id": "drift", "type": "drift", "verdict": "fail", "value": 0.31, "threshold": 0.2, "baseline_value": None,
-        "message": "PSI 0.31 on income", "details": {"comparator": "≤", "columns": {n: 0.3 for n in INJECTIONS}},
-        "duration_s": 0.0, "policy_line": None,
+        "id": "drift",
+        "type": "drift",
+        "verdict": "fail",
+        "value": 0.31,
+        "threshold": 0.2,
+        "baseline_value": None,
+        "message": "PSI 0.31 on income",
+        "details": {"comparator": "≤", "columns": dict.fromkeys(INJECTIONS, 0.3)},
+        "duration_s": 0.0,
+        "policy_line": None,
     }
