@@ -1,0 +1,84 @@
+# mlops-gate: the two commands of the quick start (README.md) and a few helpers.
+#
+#   make example   set up .venv, generate the example's data and models, gate them (then show a failing run)
+#   make test      set up .venv, then ruff, mypy, import-linter and pytest
+#
+# PYTHON=python3.12 picks the interpreter for a new .venv; EXTRAS=gpu,dev installs onnxruntime-gpu.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV ?= .venv
+EXTRAS ?= cpu,dev
+export PYTHON VENV EXTRAS
+
+BIN := $(VENV)/bin
+EXAMPLE := examples/credit-risk
+OUT := out
+# Marks written last by each script: their timestamps tell make what is out of date.
+EXAMPLE_DATA := $(EXAMPLE)/data/eval_drifted.parquet
+EXAMPLE_MODELS := $(EXAMPLE)/models/model.onnx
+TYPED_SCRIPTS := scripts/gen_policy_docs.py $(EXAMPLE)/make_data.py $(EXAMPLE)/train.py
+
+.PHONY: help venv example example-drifted example-models test lint typecheck imports pytest docs clean distclean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+venv:  ## create .venv and install -e '.[cpu,dev]' (only when pyproject.toml changed)
+	@scripts/ensure-venv.sh
+
+$(EXAMPLE_DATA): $(EXAMPLE)/make_data.py | venv
+	@$(BIN)/python $(EXAMPLE)/make_data.py
+
+$(EXAMPLE_MODELS): $(EXAMPLE)/train.py $(EXAMPLE_DATA) | venv
+	@$(BIN)/python $(EXAMPLE)/train.py
+
+example-models: $(EXAMPLE_MODELS)  ## generate the example's data and train its two models (seeded)
+
+example: example-models  ## gate the example challenger (exit 0), then show the drifted policy failing
+	$(BIN)/mlops-gate check $(EXAMPLE)/mlops-gate.yaml \
+	  --json $(OUT)/results.json --junit $(OUT)/junit.xml --markdown $(OUT)/report.md
+	@echo "reports: $(OUT)/results.json $(OUT)/junit.xml $(OUT)/report.md"
+	@echo
+	@$(MAKE) example-drifted
+
+# The failing path. mlops-gate exits 1 here, which is the point: this target succeeds when it does
+# and fails if the drifted data ever gets through (exit 0) or cannot be judged (exit 2 or 3).
+example-drifted: example-models  ## the same policy on drifted data: must fail (exit 1)
+	@echo "--- the same policy on drifted data ($(EXAMPLE)/mlops-gate.drifted.yaml): this one must fail"
+	@status=0; $(BIN)/mlops-gate check $(EXAMPLE)/mlops-gate.drifted.yaml \
+	  --json $(OUT)/drifted/results.json --junit $(OUT)/drifted/junit.xml \
+	  --markdown $(OUT)/drifted/report.md --evidence $(OUT)/drifted/evidence.json || status=$$?; \
+	if [[ $$status -eq 1 ]]; then \
+	  echo "mlops-gate exited 1 on the drifted data, as it should: that model does not ship"; \
+	else \
+	  echo "error: expected exit code 1 on the drifted data, got $$status" >&2; exit 1; \
+	fi
+
+test: venv lint typecheck imports pytest  ## everything CI runs (.ci/run)
+
+lint: venv  ## ruff
+	$(BIN)/ruff check .
+
+typecheck: venv  ## mypy: the package (strict) and the scripts
+	$(BIN)/mypy
+	$(BIN)/mypy --strict --ignore-missing-imports --follow-imports=silent $(TYPED_SCRIPTS)
+
+imports: venv  ## import-linter: the layering contracts in pyproject.toml
+	$(BIN)/lint-imports
+
+pytest: venv  ## the test suite (unit and integration)
+	$(BIN)/pytest
+
+docs: venv  ## regenerate docs/policy.md from the policy models
+	$(BIN)/python scripts/gen_policy_docs.py
+
+clean:  ## remove out/, the generated example data and models, and tool caches
+	rm -rf $(OUT) $(EXAMPLE)/data $(EXAMPLE)/models .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+distclean: clean  ## clean, and remove .venv
+	rm -rf $(VENV)
