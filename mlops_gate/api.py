@@ -14,6 +14,7 @@ from mlops_gate.errors import InputError
 from mlops_gate.fsutil import atomic_write_text, sha256_file
 
 if TYPE_CHECKING:
+    from mlops_gate.github.deliver import Delivery
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.progress import Progress
     from mlops_gate.report import CheckReport
@@ -29,6 +30,7 @@ class Outputs:
     junit: Path | None = None
     markdown: Path | None = None
     evidence: Path | None = Path(".mlops-gate") / "evidence.json"
+    html: Path | None = None
 
 
 def validate(policy_path: Path) -> LoadedPolicy:
@@ -103,8 +105,48 @@ def write_outputs(report: CheckReport, outputs: Outputs, inputs: dict[str, Path]
         atomic_write_text(outputs.junit, junit.render(report))
     if outputs.markdown:
         atomic_write_text(outputs.markdown, markdown.render(report))
+    if outputs.html:
+        from mlops_gate.reports import html
+
+        atomic_write_text(outputs.html, html.render(report))
     if outputs.evidence:
         write_evidence(outputs.evidence, build_evidence(report, inputs))
+
+
+def report(results: Path, outputs: Outputs) -> CheckReport:
+    """Re-render a results JSON written by `check --json` (Markdown, HTML, JUnit); no evidence."""
+    from dataclasses import replace
+
+    from mlops_gate.reports.load import load_results
+
+    loaded = load_results(results)
+    write_outputs(loaded, replace(outputs, json=None, evidence=None), {})
+    return loaded
+
+
+def deliver(
+    report: CheckReport,
+    *,
+    comment: bool = False,
+    in_actions: bool = True,
+    report_path: Path | None = None,
+    pr_number: int | None = None,
+    sha: str | None = None,
+) -> Delivery:
+    """Post to GitHub (`comment`) and, inside Actions, write summary, outputs and annotations.
+
+    Posting never changes the verdict; a failed post that was asked for makes a pass exit 2.
+    """
+    from mlops_gate.github.deliver import deliver as deliver_to_github
+
+    return deliver_to_github(
+        report,
+        comment=comment,
+        in_actions=in_actions,
+        report_path=str(report_path or ""),
+        pr_number=pr_number,
+        sha=sha,
+    )
 
 
 def _input_files(loaded: LoadedPolicy) -> dict[str, Path]:

@@ -9,12 +9,17 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from mlops_gate import __version__
 from mlops_gate.errors import ExitCode, MlopsGateError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mlops_gate.github.deliver import Delivery
 
 app = typer.Typer(
     name="mlops-gate",
@@ -57,9 +62,19 @@ def check(
         Path | None, typer.Option(help="Write JUnit XML here (one testcase per gate).")
     ] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write a Markdown report here.")] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="Write the self-contained HTML report here.")
+    ] = None,
     evidence: Annotated[Path, typer.Option(help="Evidence file for promote/deploy.")] = Path(
         ".mlops-gate/evidence.json"
     ),
+    comment: Annotated[
+        bool,
+        typer.Option(
+            "--comment",
+            help="Post the sticky PR comment and the check run (GITHUB_TOKEN); a failed post exits 2.",
+        ),
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only the final verdict line.")
     ] = False,
@@ -70,19 +85,77 @@ def check(
     from mlops_gate import api
     from mlops_gate.reports import terminal
 
-    console = Console(highlight=False)
+    console = _console()
     progress = (
         None
         if quiet or not sys.stderr.isatty()
         else terminal.TerminalProgress(Console(stderr=True))
     )
-    outputs = api.Outputs(json=json_path, junit=junit, markdown=markdown, evidence=evidence)
+    outputs = api.Outputs(
+        json=json_path, junit=junit, markdown=markdown, evidence=evidence, html=html
+    )
     report = _guarded(lambda: api.check(policy, outputs, progress))
-    if quiet:
-        console.print(f"{report.verdict} {report.policy_name} (exit {int(report.exit_code)})")
-    else:
+    if not quiet:
         terminal.render(report, console)
-    raise typer.Exit(int(report.exit_code))
+    # After the table: inside GitHub Actions this prints the ::error/::warning lines on stdout.
+    delivery = _guarded(lambda: api.deliver(report, comment=comment, report_path=html))
+    _print_delivery(delivery)
+    if quiet:
+        console.print(f"{report.verdict} {report.policy_name} (exit {delivery.exit_code})")
+    raise typer.Exit(delivery.exit_code)
+
+
+@app.command("report")
+def report_command(
+    results: Annotated[Path, typer.Argument(help="A results JSON written by `check --json`.")],
+    github: Annotated[
+        bool, typer.Option("--github", help="Post the sticky PR comment and the check run.")
+    ] = False,
+    html: Annotated[
+        Path | None, typer.Option(help="Write the self-contained HTML report here.")
+    ] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write a Markdown report here.")] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
+    pr: Annotated[
+        int | None, typer.Option(help="Pull request number (default: from the Actions event).")
+    ] = None,
+    sha: Annotated[
+        str | None, typer.Option(help="Commit for the check run (default: from the Actions event).")
+    ] = None,
+) -> None:
+    """Re-render or post a report from a results JSON (e.g. `--github` for the PR comment)."""
+    from mlops_gate import api
+
+    outputs = api.Outputs(markdown=markdown, junit=junit, html=html, evidence=None)
+    loaded = _guarded(lambda: api.report(results, outputs))
+    delivery = _guarded(
+        lambda: api.deliver(
+            loaded, comment=github, in_actions=False, report_path=html, pr_number=pr, sha=sha
+        )
+    )
+    _print_delivery(delivery)
+    typer.echo(f"{loaded.verdict} {loaded.policy_name} (exit {delivery.exit_code})")
+    raise typer.Exit(delivery.exit_code)
+
+
+def _console() -> Console:
+    """stdout; in CI logs (not a terminal) wide enough that the gate table does not wrap."""
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 120))
+    return console
+
+
+def _print_delivery(delivery: Delivery) -> None:
+    """What posting and the Actions files said: one line each, on stderr, never a traceback."""
+    for line in delivery.warnings:
+        typer.echo(f"warning: {line}", err=True)
+    for line in delivery.errors:
+        typer.echo(f"error: {line}", err=True)
+    if delivery.comment_url:
+        typer.echo(f"posted: {delivery.comment_url}", err=True)
 
 
 @app.command()

@@ -233,6 +233,7 @@ def _result(config: Config, timings: list[list[int]], providers: list[str]) -> G
     details = _summary_details(summaries[0], providers[0])
     details.update(config.model_dump(include={"device", "batch_size", "runs", "warmup", "threads"}))
     details["percentile"] = float(config.percentile)
+    details.update(comparator="≤", unit="ms")
     message = f"p{config.percentile:g} {value:.4g} ms on {providers[0]}"
     if config.max_ms is not None:
         message += f" (max {config.max_ms:g} ms)"

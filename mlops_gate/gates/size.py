@@ -48,7 +48,12 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     largest = max(artifacts, key=lambda artifact: int(artifact["bytes"]))
     size_bytes = int(largest["bytes"])
     value = size_bytes / BYTES_PER_MB
-    details: dict[str, Any] = {"bytes": size_bytes, "artifacts": artifacts}
+    details: dict[str, Any] = {
+        "bytes": size_bytes,
+        "artifacts": artifacts,
+        "comparator": "≤",
+        "unit": "MB",
+    }
     if any(artifact.get("note") == NO_ONNX_NOTE for artifact in artifacts):
         details["note"] = NO_ONNX_NOTE
     return GateResult(

@@ -30,6 +30,13 @@ def number(value: float | None) -> str:
     return f"{value:.4f}" if magnitude >= 1e-3 else f"{value:.2e}"
 
 
+def measured(gate: GateResult, value: float | None) -> str:
+    """A gate's value with its unit (`0.0316 ms`, `0.0568 MB`) when the gate declares one."""
+    unit = gate.details.get("unit")
+    text = number(value)
+    return f"{text} {unit}" if unit and value is not None else text
+
+
 def delta(gate: GateResult) -> str:
     if gate.value is None or gate.baseline_value is None:
         return "—"
@@ -41,7 +48,7 @@ def threshold(gate: GateResult) -> str:
     if gate.threshold is None:
         return "—"
     comparator = gate.details.get("comparator", "")
-    return f"{comparator} {number(gate.threshold)}".strip()
+    return f"{comparator} {measured(gate, gate.threshold)}".strip()
 
 
 def counts(gates: list[GateResult]) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from mlops_gate.report import CheckReport
 from mlops_gate.reports.escape import markdown_text
-from mlops_gate.reports.formatting import VERDICT_ICONS, counts, delta, number, threshold
+from mlops_gate.reports.formatting import VERDICT_ICONS, counts, delta, measured, number, threshold
 from mlops_gate.results import GateResult, Verdict
 
+# The bias gate's per-group fields (DESIGN.md), in reading order; any others follow.
+_GROUP_KEYS = ("rows", "selection_rate", "tpr", "fpr", "excluded")
 _HEADLINES = {"pass": "✅ **PASS**", "fail": "❌ **FAIL**", "error": "⛔ **COULD NOT DECIDE**"}
 
 
@@ -20,57 +22,91 @@ def render(report: CheckReport) -> str:
     ]
     if report.model_sha256:
         lines += [f"Model `{report.model_sha256[:12]}` · policy `{report.policy_sha256[:12]}`", ""]
-    lines += [
-        "| gate | value | threshold | baseline | Δ | verdict |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
-    lines += [_row(gate) for gate in report.gates]
+    lines += gate_table(report.gates)
     notes = [gate for gate in report.gates if gate.verdict is not Verdict.PASS and gate.message]
     if notes:
         lines += ["", "### Details", ""]
-        lines += [f"- **{markdown_text(g.id)}** ({g.verdict.value}): {markdown_text(g.message, limit=1000)}" for g in notes]
-    lines += _breakdowns(report.gates)
+        for gate in notes:
+            message = markdown_text(gate.message, limit=1000)
+            lines.append(f"- **{markdown_text(gate.id)}** ({gate.verdict.value}): {message}")
+    lines += breakdowns(report.gates)
     return "\n".join(lines) + "\n"
+
+
+def gate_table(gates: list[GateResult], baseline_label: str = "baseline") -> list[str]:
+    """The gate table: value, threshold, baseline (the champion), delta and verdict per gate."""
+    header = f"| gate | value | threshold | {baseline_label} | Δ | verdict |"
+    return [header, "|---|---:|---:|---:|---:|---|", *(_row(gate) for gate in gates)]
 
 
 def _row(gate: GateResult) -> str:
     cells = [
         markdown_text(gate.id),
-        number(gate.value),
+        measured(gate, gate.value),
         markdown_text(threshold(gate)),
-        number(gate.baseline_value),
+        measured(gate, gate.baseline_value),
         delta(gate),
         f"{VERDICT_ICONS[gate.verdict]} {gate.verdict.value}",
     ]
     return "| " + " | ".join(cells) + " |"
 
 
-def _breakdowns(gates: list[GateResult]) -> list[str]:
-    """Per-column drift and per-group fairness, folded so the table stays on top."""
+def breakdowns(gates: list[GateResult], max_rows: int | None = None) -> list[str]:
+    """Per-column drift and per-group fairness, folded so the table stays on top.
+
+    `max_rows` keeps the most drifted columns (and the first groups) of each table, with a line
+    saying how many were left out, so a wide data set cannot blow a comment's size limit.
+    """
     lines: list[str] = []
     for gate in gates:
         table = gate.details.get("columns") if gate.type == "drift" else gate.details.get("groups")
-        if not isinstance(table, dict) or not table:
+        if gate.type not in ("drift", "bias") or not isinstance(table, dict) or not table:
             continue
         title = "PSI per column" if gate.type == "drift" else "per-group rates"
         lines += ["", f"<details><summary>{markdown_text(gate.id)}: {title}</summary>", ""]
-        if gate.type == "drift":
-            lines += ["| column | PSI |", "|---|---:|"]
-            ranked = sorted(table.items(), key=lambda kv: -float(kv[1]))
-            lines += [f"| {markdown_text(col)} | {number(float(psi))} |" for col, psi in ranked]
-        else:
-            keys = sorted({k for stats in table.values() if isinstance(stats, dict) for k in stats})
-            lines += ["| group | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
-            for group, stats in table.items():
-                values = [_cell(stats.get(k)) if isinstance(stats, dict) else "" for k in keys]
-                lines.append(f"| {markdown_text(group)} | " + " | ".join(values) + " |")
+        rows = _drift_rows(table) if gate.type == "drift" else _group_rows(table)
+        shown = rows if max_rows is None else rows[: max_rows + 2]
+        lines += shown
+        if len(shown) < len(rows):
+            lines += ["", f"_… and {len(rows) - len(shown)} more (see the HTML report)_"]
         lines += ["", "</details>"]
     return lines
+
+
+def _drift_rows(columns: dict[str, object]) -> list[str]:
+    ranked = sorted(columns.items(), key=lambda kv: -_sortable(kv[1]))
+    return [
+        "| column | PSI |",
+        "|---|---:|",
+        *(f"| {markdown_text(col)} | {_cell(psi)} |" for col, psi in ranked),
+    ]
+
+
+def _group_rows(groups: dict[str, object]) -> list[str]:
+    seen = {k for stats in groups.values() if isinstance(stats, dict) for k in stats}
+    keys = [k for k in _GROUP_KEYS if k in seen] + sorted(seen - set(_GROUP_KEYS))
+    lines = [
+        "| group | " + " | ".join(markdown_text(k) for k in keys) + " |",
+        "|---|" + "---:|" * len(keys),
+    ]
+    for group, stats in groups.items():
+        values = [_cell(stats.get(k)) if isinstance(stats, dict) else "" for k in keys]
+        lines.append(f"| {markdown_text(group)} | " + " | ".join(values) + " |")
+    return lines
+
+
+def _sortable(value: object) -> float:
+    """A PSI to rank by; anything that is not a number sorts last."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+        return float(value)
+    return float("-inf")
 
 
 def _cell(value: object) -> str:
     if isinstance(value, bool) or value is None:
         return markdown_text(value)
-    if isinstance(value, int | float):
-        return number(float(value))
+    if isinstance(value, int):
+        return f"{value:,}"  # a count, not a measurement: no decimals
+    if isinstance(value, float):
+        return number(value)
     return markdown_text(value)

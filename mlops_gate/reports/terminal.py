@@ -13,7 +13,7 @@ from rich.table import Table
 
 from mlops_gate.progress import Advance
 from mlops_gate.report import CheckReport
-from mlops_gate.reports.formatting import counts, delta, number, threshold
+from mlops_gate.reports.formatting import counts, delta, measured, threshold
 from mlops_gate.results import Verdict
 
 _STYLES = {
@@ -35,7 +35,7 @@ def render(report: CheckReport, console: Console) -> None:
     table = Table(
         title=f"mlops-gate · {escape(report.policy_name)}", title_justify="left", expand=False
     )
-    table.add_column("gate", overflow="fold")
+    table.add_column("gate", no_wrap=True)
     table.add_column("value", justify="right")
     table.add_column("threshold", justify="right")
     if has_baseline:
@@ -44,9 +44,9 @@ def render(report: CheckReport, console: Console) -> None:
     table.add_column("verdict")
     table.add_column("time", justify="right", style="dim")
     for gate in report.gates:
-        cells = [escape(gate.id), number(gate.value), escape(threshold(gate))]
+        cells = [escape(gate.id), measured(gate, gate.value), escape(threshold(gate))]
         if has_baseline:
-            cells += [number(gate.baseline_value), delta(gate)]
+            cells += [measured(gate, gate.baseline_value), delta(gate)]
         cells += [f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/]", f"{gate.duration_s:.2f}s"]
         table.add_row(*cells)
     console.print(table)

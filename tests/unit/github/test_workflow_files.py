@@ -1,0 +1,124 @@
+"""Static checks of action.yml, the sample workflow and the pre-commit hooks (actionlint's job,
+for the rules that matter here; actionlint itself cannot be installed from PyPI offline).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+ACTION = REPO / "action.yml"
+SAMPLE = REPO / ".github" / "workflows" / "model-gate.yml"
+HOOKS = REPO / ".pre-commit-hooks.yaml"
+PINNED = re.compile(r"^(\./|[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})$)")
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def steps(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from document.get("runs", {}).get("steps", [])
+    for job in document.get("jobs", {}).values():
+        yield from job.get("steps", [])
+
+
+@pytest.mark.parametrize("path", [ACTION, SAMPLE], ids=["action.yml", "model-gate.yml"])
+def test_no_expression_inside_a_script(path: Path) -> None:
+    """Untrusted values (branch names, PR titles, inputs) reach the shell only through `env:`."""
+    scripts = [step["run"] for step in steps(load(path)) if "run" in step]
+    assert scripts
+    for script in scripts:
+        assert "${{" not in script, script
+
+
+@pytest.mark.parametrize("path", [ACTION, SAMPLE], ids=["action.yml", "model-gate.yml"])
+def test_scripts_are_valid_bash(path: Path, tmp_path: Path) -> None:
+    bash = shutil.which("bash")
+    assert bash is not None
+    for index, step in enumerate(s for s in steps(load(path)) if "run" in s):
+        script = tmp_path / f"step{index}.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        done = subprocess.run(
+            [bash, "-n", str(script)], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("path", [ACTION, SAMPLE], ids=["action.yml", "model-gate.yml"])
+def test_actions_used_are_pinned(path: Path) -> None:
+    for step in steps(load(path)):
+        if "uses" in step:
+            assert PINNED.match(step["uses"]), step["uses"]
+
+
+def test_action_interface() -> None:
+    action = load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) >= {
+        "policy",
+        "command",
+        "comment",
+        "python-version",
+        "extras",
+        "working-directory",
+    }
+    assert set(action["outputs"]) == {"verdict", "exit-code", "report"}
+    for name, spec in action["outputs"].items():
+        assert spec["value"].startswith("${{ steps.gate.outputs."), name
+    run_steps = [s for s in action["runs"]["steps"] if "run" in s]
+    assert all(s.get("shell") == "bash" for s in run_steps)  # composite steps must name a shell
+    names = [s.get("uses", "").split("@")[0] for s in action["runs"]["steps"]]
+    assert "actions/upload-artifact" in names
+    last = action["runs"]["steps"][-1]
+    assert last["if"] == "always()"
+    assert 'exit "${CODE:-3}"' in last["run"]  # the action ends with the tool's exit code
+
+
+def test_action_installs_the_extras_it_is_given() -> None:
+    install = next(
+        s for s in load(ACTION)["runs"]["steps"] if s.get("name") == "Install mlops-gate"
+    )
+    assert install["env"] == {
+        "ACTION_PATH": "${{ github.action_path }}",
+        "EXTRAS": "${{ inputs.extras }}",
+    }
+    assert '"${ACTION_PATH}[${EXTRAS},github]"' in install["run"]
+
+
+def test_sample_workflow_is_safe() -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    workflow = load(SAMPLE)
+    events = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert events == ["pull_request", "push"]
+    assert "pull_request_target" not in text.replace("never `pull_request_target`", "")
+    assert workflow["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "checks": "write",
+    }
+    for job in workflow["jobs"].values():
+        assert "permissions" not in job  # no job widens them
+        assert any(step.get("uses") == "./" for step in job["steps"])
+
+
+def test_pre_commit_hooks() -> None:
+    hooks = {hook["id"]: hook for hook in load(HOOKS)}
+    assert hooks["mlops-gate"]["entry"] == "mlops-gate check"
+    assert hooks["mlops-gate-validate"]["entry"] == "mlops-gate validate"
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert hook["pass_filenames"] is False
+        pattern = re.compile(hook["files"])
+        assert pattern.search("mlops-gate.yaml")
+        assert pattern.search("ml/mlops-gate.prod.yml")
+        assert not pattern.search("README.md")
+    assert re.search(hooks["mlops-gate"]["files"], "models/model.onnx")
