@@ -3,7 +3,7 @@
 #   make example   set up .venv, generate the example's data and models, gate them (then show a failing run)
 #   make test      set up .venv, then ruff, mypy, import-linter and pytest
 #
-# PYTHON=python3.12 picks the interpreter for a new .venv; EXTRAS=gpu,dev installs onnxruntime-gpu.
+# PYTHON=python3.12 picks the interpreter for a new .venv; EXTRAS=gpu,dev installs onnxruntime-gpu (no torch).
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -12,7 +12,7 @@ MAKEFLAGS += --no-print-directory
 
 PYTHON ?= python3
 VENV ?= .venv
-EXTRAS ?= cpu,dev
+EXTRAS ?= cpu,dev,torch
 export PYTHON VENV EXTRAS
 
 BIN := $(VENV)/bin

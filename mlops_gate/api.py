@@ -14,6 +14,7 @@ from mlops_gate.errors import InputError
 from mlops_gate.fsutil import atomic_write_text, sha256_file
 
 if TYPE_CHECKING:
+    from mlops_gate.artifacts.build import BuildResult
     from mlops_gate.github.deliver import Delivery
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.progress import Progress
@@ -111,6 +112,21 @@ def write_outputs(report: CheckReport, outputs: Outputs, inputs: dict[str, Path]
         atomic_write_text(outputs.html, html.render(report))
     if outputs.evidence:
         write_evidence(outputs.evidence, build_evidence(report, inputs))
+
+
+def build(
+    policy_path: Path,
+    out: Path,
+    *,
+    force: bool = False,
+    push: bool = False,
+    image: bool = True,
+    evidence: Path | None = Path(".mlops-gate") / "evidence.json",
+) -> BuildResult:
+    """Export, quantize and write the serving image context into `out` (docs/build.md)."""
+    from mlops_gate.artifacts.build import build as build_artifacts
+
+    return build_artifacts(policy_path, out, force=force, push=push, image=image, evidence=evidence)
 
 
 def report(results: Path, outputs: Outputs) -> CheckReport:

@@ -105,6 +105,39 @@ def check(
     raise typer.Exit(delivery.exit_code)
 
 
+@app.command()
+def build(
+    policy: PolicyArg = Path("mlops-gate.yaml"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for model*.onnx, image/ and build.json.")
+    ] = Path("dist"),
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Overwrite a non-empty --out; build the image without passing evidence."
+        ),
+    ] = False,
+    push: Annotated[bool, typer.Option("--push", help="Push the image after building it.")] = False,
+    image: Annotated[
+        bool,
+        typer.Option(
+            "--image/--no-image", help="Build the container image where an engine exists."
+        ),
+    ] = True,
+    evidence: Annotated[
+        Path, typer.Option(help="Evidence that must pass before the image is built.")
+    ] = Path(".mlops-gate/evidence.json"),
+) -> None:
+    """Export POLICY's model to ONNX, quantize it, write the serving image context (and build the image)."""
+    from mlops_gate import api
+
+    result = _guarded(
+        lambda: api.build(policy, out, force=force, push=push, image=image, evidence=evidence)
+    )
+    for line in result.lines:
+        typer.echo(line)
+
+
 @app.command("report")
 def report_command(
     results: Annotated[Path, typer.Argument(help="A results JSON written by `check --json`.")],

@@ -8,13 +8,16 @@
 #
 #   scripts/ensure-venv.sh                  # what `make example` and `make test` run first
 #   PYTHON=python3.12 scripts/ensure-venv.sh
-#   EXTRAS=gpu,dev scripts/ensure-venv.sh   # onnxruntime-gpu instead of onnxruntime (never both)
+#   EXTRAS=gpu,dev scripts/ensure-venv.sh   # onnxruntime-gpu instead of onnxruntime (never both), no torch
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
-EXTRAS="${EXTRAS:-cpu,dev}"
+EXTRAS="${EXTRAS:-cpu,dev,torch}"
+# The torch extra pins the CPU build this project's CI uses (a plain `torch` would pick the newest,
+# a multi-GB CUDA build); override with TORCH_VERSION.
+TORCH_VERSION="${TORCH_VERSION:-2.13.0}"
 STAMP="$VENV/.mlops-gate-install"
 MIN_VERSION="3.11"
 
@@ -41,10 +44,10 @@ create_venv() {
 
 # What the installed state depends on: the project's metadata, the extras, the interpreter.
 fingerprint() {
-  "$VENV/bin/python" - "$EXTRAS" <<'PY'
+  "$VENV/bin/python" - "$EXTRAS" "$TORCH_VERSION" <<'PY'
 import hashlib, sys
 digest = hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest()
-print(digest, sys.argv[1], sys.version.split()[0])
+print(digest, sys.argv[1], sys.version.split()[0], "torch", sys.argv[2])
 PY
 }
 
@@ -59,5 +62,8 @@ if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$wanted" ]]; then
   exit 0
 fi
 echo "ensure-venv: installing -e '.[$EXTRAS]' into $VENV (pyproject.toml changed or first run)"
+if [[ ",$EXTRAS," == *",torch,"* ]]; then
+  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check "torch==$TORCH_VERSION"
+fi
 "$VENV/bin/python" -m pip install -qq --disable-pip-version-check -e ".[$EXTRAS]"
 echo "$wanted" >"$STAMP"

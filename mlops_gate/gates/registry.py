@@ -16,6 +16,7 @@ BUILTIN_GATES: dict[str, str] = {
     "size": "mlops_gate.gates.size",
     "drift": "mlops_gate.gates.drift",
     "expectations": "mlops_gate.gates.expectations",
+    "equivalence": "mlops_gate.gates.equivalence",
 }
 
 ENTRY_POINT_GROUP = "mlops_gate.gates"

@@ -23,7 +23,9 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 class ModelRef(StrictModel):
     """Where a model is and how to read its outputs."""
 
-    path: str = Field(description="An .onnx file; .joblib/.pkl only with `trust: pickle`; or an MLflow URI.")
+    path: str = Field(
+        description="An .onnx file; .joblib/.pkl only with `trust: pickle`; or an MLflow URI."
+    )
     trust: Literal["pickle"] | None = Field(
         default=None,
         description="Set to `pickle` to allow loading pickled (joblib/pkl) models: unpickling runs code.",
@@ -38,7 +40,9 @@ class ModelRef(StrictModel):
         description="This model's input columns, in order, when they differ from data.features "
         "(default: the `features` ONNX metadata, else data.features).",
     )
-    label_output: str | None = Field(default=None, description="ONNX output holding predicted labels.")
+    label_output: str | None = Field(
+        default=None, description="ONNX output holding predicted labels."
+    )
     proba_output: str | None = Field(default=None, description="ONNX output holding probabilities.")
 
 
@@ -56,29 +60,104 @@ class DataSpec(StrictModel):
     reference: str | None = Field(default=None, description="Training/reference set, for drift.")
     target: str | None = Field(default=None, description="Label column (needed by model gates).")
     features: list[str] | None = Field(
-        default=None, description="Model input columns, in order (default: all but target and ignore)."
+        default=None,
+        description="Model input columns, in order (default: all but target and ignore).",
     )
-    ignore: list[str] = Field(default_factory=list, description="Columns that are neither features nor target.")
+    ignore: list[str] = Field(
+        default_factory=list, description="Columns that are neither features nor target."
+    )
+
+
+class SourceSpec(StrictModel):
+    """The model `build` exports to ONNX (issue 3); `model.path` is then the artifact that ships."""
+
+    path: str = Field(
+        description="A pickled sklearn/LightGBM/XGBoost model or torch module (.joblib/.pkl, needs "
+        "`trust: pickle`), a TorchScript file (.pt), or an .onnx file (validated, passed through)."
+    )
+    trust: Literal["pickle"] | None = Field(
+        default=None,
+        description="Set to `pickle` to allow unpickling the source model (runs code).",
+    )
 
 
 class OnnxSpec(StrictModel):
-    opset: int = Field(default=17, ge=7, le=25)
+    opset: int = Field(
+        default=17, ge=7, le=25, description="Default-domain ONNX opset of the export."
+    )
+    torch_output: Literal["logits", "probabilities"] = Field(
+        default="logits",
+        description="What a torch classifier returns; export adds softmax (logits) and argmax.",
+    )
 
 
 class QuantizeSpec(StrictModel):
-    method: Literal["dynamic", "static", "fp16"] = "dynamic"
-    weight_type: Literal["int8", "uint8"] = "int8"
+    method: Literal["dynamic", "static", "fp16"] = Field(
+        default="dynamic",
+        description="dynamic int8 weights, static int8 QDQ calibrated on reference rows, or fp16.",
+    )
+    weight_type: Literal["int8", "uint8"] = Field(
+        default="int8", description="Quantized weight type."
+    )
+    calibration_rows: int = Field(
+        default=256, ge=1, le=100_000, description="Reference rows used to calibrate `static`."
+    )
+
+    @property
+    def variant(self) -> str:
+        """The variant's name: the middle of its file name, `model.<variant>.onnx`."""
+        if self.method == "fp16":
+            return "fp16"
+        return self.weight_type if self.method == "dynamic" else f"{self.weight_type}-static"
 
 
 class ImageSpec(StrictModel):
     runtime: Literal["fastapi", "triton"] = "fastapi"
-    name: str | None = None
+    name: str | None = Field(
+        default=None, description="Image name to tag, e.g. ghcr.io/acme/fraud."
+    )
+    tag: str | None = Field(
+        default=None, description="Image tag (default: the model sha256's first 12)."
+    )
+    device: Literal["cpu", "cuda"] = Field(
+        default="cpu",
+        description="cpu installs onnxruntime, cuda onnxruntime-gpu (Triton: KIND_GPU).",
+    )
+    base: str | None = Field(
+        default=None,
+        description="Base image (default python:3.11-slim; Triton: nvcr.io tritonserver).",
+    )
+    port: int = Field(default=8080, ge=1, le=65535, description="Port the server listens on.")
+    max_batch_size: int = Field(default=64, ge=1, description="Triton dynamic batching limit.")
+    instances: int = Field(default=1, ge=1, le=64, description="Triton model instances.")
+    variant: str | None = Field(
+        default=None, description="Which artifact the image serves (default: the float model)."
+    )
 
 
 class ArtifactsSpec(StrictModel):
+    source: SourceSpec | None = Field(
+        default=None, description="Model to export (default: model.path, when not already ONNX)."
+    )
     onnx: OnnxSpec | None = None
-    quantize: QuantizeSpec | None = None
+    quantize: QuantizeSpec | list[QuantizeSpec] | None = Field(
+        default=None, description="One quantized variant, or a list of them."
+    )
     image: ImageSpec | None = None
+
+    @model_validator(mode="after")
+    def _unique_variants(self) -> ArtifactsSpec:
+        names = [spec.variant for spec in self.quantize_variants()]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"quantize lists the variant {', '.join(duplicates)} twice")
+        return self
+
+    def quantize_variants(self) -> list[QuantizeSpec]:
+        """`quantize` as a list, whichever form the policy used."""
+        if self.quantize is None:
+            return []
+        return [self.quantize] if isinstance(self.quantize, QuantizeSpec) else list(self.quantize)
 
 
 class PromoteSpec(StrictModel):
@@ -86,29 +165,35 @@ class PromoteSpec(StrictModel):
 
     registry: Literal["mlflow"] = "mlflow"
     model_name: str | None = Field(
-        default=None, pattern=NAME_PATTERN, description="Registered model name (default: the policy name)."
+        default=None,
+        pattern=NAME_PATTERN,
+        description="Registered model name (default: the policy name).",
     )
     alias: str | None = Field(
-        default="champion", pattern=r"^[A-Za-z0-9_-]+$", description="Alias that marks the promoted version."
+        default="champion",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Alias that marks the promoted version.",
     )
     stage: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9_-]+$",
-        description="Also move the version to this stage (deprecated in MLflow >= 2.9, still supported).",
+        description="Also move the version to this stage (deprecated since MLflow 2.9; supported).",
     )
     archive_existing_versions: bool = Field(
         default=True, description="With `stage`: archive the versions that held the stage before."
     )
     tracking_uri: str | None = Field(
         default=None,
-        description="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI, else a local sqlite "
-        "file under .mlops-gate/). Use ${VAR} for credentials, never literals.",
+        description="MLflow tracking/registry URI (default: $MLFLOW_TRACKING_URI, else a local "
+        "sqlite file under .mlops-gate/). Use ${VAR} for credentials, never literals.",
     )
 
     @model_validator(mode="after")
     def _some_target(self) -> PromoteSpec:
         if self.alias is None and self.stage is None:
-            raise ValueError("set `alias` or `stage` (or both): promote needs somewhere to move the model")
+            raise ValueError(
+                "set `alias` or `stage` (or both): promote needs somewhere to move the model"
+            )
         return self
 
 
@@ -131,7 +216,9 @@ class Policy(StrictModel):
     """A policy file. `gates` is typed loosely here and narrowed by `policy_model()`."""
 
     version: Literal[1] = Field(description="Policy format version; only 1 exists.")
-    name: str = Field(pattern=NAME_PATTERN, description="Identifies the policy (registry name, PR comment key).")
+    name: str = Field(
+        pattern=NAME_PATTERN, description="Identifies the policy (registry name, PR comment key)."
+    )
     model: ModelSpec | None = Field(default=None, description="Optional for data-only policies.")
     baseline: BaselineSpec | None = None
     data: DataSpec = Field(default_factory=DataSpec)

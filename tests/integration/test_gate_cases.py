@@ -10,11 +10,13 @@ A case file holds:
       value: [low, high]                       (optional, inclusive)
       message: substring                       (optional)
       details_keys: [key, ...]                 (optional)
-Adding a case is adding a file.
+Paths in a case may use `${CASE_PROJECT}`, the folder holding the projects' files (model.onnx,
+baseline.onnx, eval.parquet, ...). Adding a case is adding a file.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
             "data": {**data, "eval": str(root / "eval.parquet")},
             "_baseline": str(root / "baseline.onnx"),
             "_baseline_features": ["f0"],
+            "_root": root,
         },
         "drifted": {
             "model": {"path": str(root / "model.onnx")},
@@ -111,7 +114,8 @@ def test_gate_case(case_file: Path, projects: dict[str, dict[str, Any]], tmp_pat
     case = yaml.safe_load(case_file.read_text(encoding="utf-8"))
     project = projects[case.get("project", "binary")]
     policy_path = write_policy(tmp_path, _policy(case, project))
-    (result,) = run_gates(EvaluationContext(load_policy(policy_path)))
+    env = {**os.environ, "CASE_PROJECT": str(projects["binary"]["_root"])}
+    (result,) = run_gates(EvaluationContext(load_policy(policy_path, env=env)))
     expect = case["expect"]
     assert result.verdict.value == expect["verdict"], result.message
     assert not result.internal_error, result.message
