@@ -15,12 +15,16 @@ from mlops_gate.fsutil import atomic_write_text, sha256_file
 
 if TYPE_CHECKING:
     from mlops_gate.artifacts.build import BuildResult
+    from mlops_gate.context import EvaluationContext
     from mlops_gate.github.deliver import Delivery
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.progress import Progress
+    from mlops_gate.registry.commands import HistoryView
+    from mlops_gate.registry.promote import PromotionResult
     from mlops_gate.report import CheckReport
 
 DEFAULT_POLICY = Path("mlops-gate.yaml")
+DEFAULT_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,11 @@ def missing_inputs(loaded: LoadedPolicy) -> list[str]:
 
 
 def check(
-    policy_path: Path, outputs: Outputs | None = None, progress: Progress | None = None
+    policy_path: Path,
+    outputs: Outputs | None = None,
+    progress: Progress | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> CheckReport:
     """Evaluate every gate of the policy, write the requested reports and the evidence file."""
     from mlops_gate.context import EvaluationContext
@@ -77,9 +85,9 @@ def check(
     if missing:
         raise InputError("\n".join(missing))
     started, clock = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
-    context = EvaluationContext(loaded, progress)
+    context = EvaluationContext(loaded, progress, timeout=timeout)
     gates = run_gates(context)
-    inputs = _input_files(loaded)
+    inputs = _input_files(loaded, context)
     model = inputs.get("model")
     report = CheckReport(
         policy_name=loaded.policy.name,
@@ -89,6 +97,7 @@ def check(
         model_path=str(model) if model else None,
         model_sha256=sha256_file(model) if model and model.is_file() else None,
         baseline_uri=loaded.policy.baseline.path if loaded.policy.baseline else None,
+        baseline_version=context.baseline_version(),
         started_at=started,
         duration_s=round(time.perf_counter() - clock, 3),
     )
@@ -165,22 +174,61 @@ def deliver(
     )
 
 
-def _input_files(loaded: LoadedPolicy) -> dict[str, Path]:
+def _input_files(loaded: LoadedPolicy, context: EvaluationContext) -> dict[str, Path]:
+    """Every file the gates read; a registry model is its downloaded copy (the bytes gated)."""
     policy = loaded.policy
     files: dict[str, Path] = {"policy": loaded.path}
-    for name, value in (
-        ("model", policy.model.path if policy.model else None),
-        ("baseline", policy.baseline.path if policy.baseline else None),
-        ("data.eval", policy.data.eval),
-        ("data.reference", policy.data.reference),
-    ):
-        if value is not None and not value.startswith(("models:/", "runs:/")):
+    for role in ("model", "baseline"):
+        path = context.model_path_or_none(role)
+        if path is not None:
+            files[role] = path
+    for name, value in (("data.eval", policy.data.eval), ("data.reference", policy.data.reference)):
+        if value is not None:
             files[name] = loaded.resolve(value)
     for index, gate in enumerate(policy.gates):
         suite = getattr(gate, "suite", None)
         if isinstance(suite, str):
             files[f"gates[{index}].suite"] = loaded.resolve(suite)
     return files
+
+
+def record_check_run(
+    policy_path: Path,
+    report: CheckReport,
+    evidence: Path | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> str | None:
+    """Log the check as an MLflow run when the policy uses a registry; the run id, else `None`."""
+    from mlops_gate.registry.commands import record_check, registry_configured
+
+    loaded = validate(policy_path)
+    if not registry_configured(loaded):
+        return None
+    return record_check(loaded, report, evidence, timeout=timeout)
+
+
+def promote(
+    policy_path: Path,
+    evidence_path: Path = Path(".mlops-gate") / "evidence.json",
+    *,
+    rollback: bool = False,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    reason: str | None = None,
+) -> PromotionResult:
+    """Move the registry alias to the checked model (docs/registry.md); `rollback` moves it back."""
+    from mlops_gate.registry import commands
+
+    if rollback:
+        return commands.rollback(policy_path, timeout=timeout, reason=reason)
+    return commands.promote(policy_path, evidence_path, timeout=timeout, reason=reason)
+
+
+def history(policy_path: Path, *, timeout: float = DEFAULT_TIMEOUT_S) -> HistoryView:
+    """The recorded moves of the policy's alias/stage, oldest first, and who holds it now."""
+    from mlops_gate.registry import commands
+
+    return commands.history(policy_path, timeout=timeout)
 
 
 def schema() -> str:

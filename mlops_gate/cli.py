@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from mlops_gate.github.deliver import Delivery
+    from mlops_gate.report import CheckReport
 
 app = typer.Typer(
     name="mlops-gate",
@@ -32,6 +33,13 @@ app = typer.Typer(
 
 T = TypeVar("T")
 PolicyArg = Annotated[Path, typer.Argument(help="Policy file.", show_default=True)]
+DEFAULT_TIMEOUT_S = 120.0
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout", min=1, help="Seconds the registry work may take (default: global --timeout)."
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -42,6 +50,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=1, help="Seconds any registry work may take, in all."),
+    ] = DEFAULT_TIMEOUT_S,
     version: Annotated[
         bool,
         typer.Option(
@@ -50,10 +63,19 @@ def main_options(
     ] = False,
 ) -> None:
     """Declarative quality gates for ML models: no model ships unless it passes."""
+    ctx.obj = {"timeout": timeout}
+
+
+def _timeout(ctx: typer.Context, override: float | None = None) -> float:
+    """The command's own --timeout, else the global one."""
+    if override is not None:
+        return override
+    return float((ctx.obj or {}).get("timeout", DEFAULT_TIMEOUT_S))
 
 
 @app.command()
 def check(
+    ctx: typer.Context,
     policy: PolicyArg = Path("mlops-gate.yaml"),
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the results JSON here.")
@@ -94,15 +116,76 @@ def check(
     outputs = api.Outputs(
         json=json_path, junit=junit, markdown=markdown, evidence=evidence, html=html
     )
-    report = _guarded(lambda: api.check(policy, outputs, progress))
+    timeout = _timeout(ctx)
+    report = _guarded(lambda: api.check(policy, outputs, progress, timeout=timeout))
     if not quiet:
         terminal.render(report, console)
     # After the table: inside GitHub Actions this prints the ::error/::warning lines on stdout.
     delivery = _guarded(lambda: api.deliver(report, comment=comment, report_path=html))
     _print_delivery(delivery)
+    code = _record_run(policy, report, evidence, timeout, delivery.exit_code, quiet)
     if quiet:
-        console.print(f"{report.verdict} {report.policy_name} (exit {delivery.exit_code})")
-    raise typer.Exit(delivery.exit_code)
+        console.print(f"{report.verdict} {report.policy_name} (exit {code})")
+    raise typer.Exit(code)
+
+
+def _record_run(
+    policy: Path, report: CheckReport, evidence: Path, timeout: float, code: int, quiet: bool
+) -> int:
+    """Log the check as an MLflow run when the policy uses a registry (docs/registry.md).
+
+    A registry that cannot record it makes a pass undecided (2); a failure stays a failure.
+    """
+    from mlops_gate import api
+
+    try:
+        run_id = api.record_check_run(policy, report, evidence, timeout=timeout)
+    except MlopsGateError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return int(ExitCode.UNDECIDED) if code == ExitCode.PASS else code
+    if run_id and not quiet:
+        typer.echo(f"recorded run {run_id}")
+    return code
+
+
+@app.command()
+def promote(
+    ctx: typer.Context,
+    policy: PolicyArg = Path("mlops-gate.yaml"),
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="Give the alias back to the version it replaced.")
+    ] = False,
+    evidence: Annotated[Path, typer.Option(help="Evidence file written by check.")] = Path(
+        ".mlops-gate/evidence.json"
+    ),
+    reason: Annotated[str | None, typer.Option(help="Why (recorded in the history).")] = None,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Move the registry alias/stage to the checked model, only with passing, matching evidence."""
+    from mlops_gate import api
+
+    limit = _timeout(ctx, timeout)
+    result = _guarded(
+        lambda: api.promote(policy, evidence, rollback=rollback, timeout=limit, reason=reason)
+    )
+    typer.echo(result.summary())
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    policy: PolicyArg = Path("mlops-gate.yaml"),
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Which version held the alias when, who moved it and why (recorded on the registered model)."""
+    from mlops_gate import api
+
+    limit = _timeout(ctx, timeout)
+    view = _guarded(lambda: api.history(policy, timeout=limit))
+    for line in view.lines():
+        typer.echo(line)
 
 
 @app.command()

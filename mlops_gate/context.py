@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from mlops_gate.errors import GateError, InputError
+from mlops_gate.errors import GateError, InputError, MlopsGateError
 from mlops_gate.progress import NoProgress, Progress
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mlops_gate.loaders.predictions import Predictions
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.policy.model import ModelRef
+    from mlops_gate.registry.uris import ResolvedModel
 
 T = TypeVar("T")
 DatasetName = Literal["eval", "reference"]
@@ -30,10 +31,13 @@ Role = Literal["model", "baseline"]
 
 
 class EvaluationContext:
-    def __init__(self, loaded: LoadedPolicy, progress: Progress | None = None) -> None:
+    def __init__(
+        self, loaded: LoadedPolicy, progress: Progress | None = None, *, timeout: float = 120.0
+    ) -> None:
         self.loaded = loaded
         self.policy = loaded.policy
         self.progress: Progress = progress or NoProgress()
+        self.timeout = timeout  # bounds registry downloads (`--timeout`)
         self._memo: dict[Any, tuple[bool, Any]] = {}
         self._lock = threading.RLock()
 
@@ -88,15 +92,59 @@ class EvaluationContext:
             raise GateError(f"the policy has no `{role}` section")
         return ref
 
+    def model_location(self, role: Role = "model") -> ResolvedModel:
+        """Where the `role` model is on disk: its file, or a registry URI's cached download.
+
+        For a baseline alias that nothing holds yet (first run), `path` is None and `note` says so.
+        """
+
+        def locate() -> ResolvedModel:
+            from mlops_gate.loaders.registry_models import locate_model
+
+            ref = self.model_ref(role)
+            with self.progress.task(f"locating {role} {ref.path}"):
+                found = locate_model(self.loaded, role, self.timeout)
+            assert found is not None  # model_ref raised when the policy has no such section
+            return found
+
+        return self._once(("location", role), locate)
+
     def model(self, role: Role = "model") -> LoadedModel:
         def load() -> LoadedModel:
             from mlops_gate.loaders.models import load_model
 
             ref = self.model_ref(role)
+            location = self.model_location(role)
+            if location.path is None:
+                raise GateError(location.note or f"{ref.path}: no model there")
             with self.progress.task(f"loading {role}"):
-                return load_model(self.resolve(ref.path), ref, self.task)
+                return load_model(location.path, ref, self.task)
 
         return self._once(("model", role), load)
+
+    def model_path_or_none(self, role: Role) -> Path | None:
+        """The `role` model's local file for the evidence; None without one (or if unresolvable)."""
+        if (self.policy.model if role == "model" else self.policy.baseline) is None:
+            return None
+        try:
+            return self.model_location(role).path
+        except MlopsGateError:
+            return None  # the gates that needed it already report the error
+
+    def baseline_version(self) -> str | None:
+        """The registry version of the baseline compared against (None: a file, or none yet)."""
+        if self.policy.baseline is None:
+            return None
+        try:
+            return self.model_location("baseline").version
+        except MlopsGateError:
+            return None
+
+    def baseline_note(self) -> str | None:
+        """Why there is nothing to compare with although the policy names a baseline (first run)."""
+        if self.policy.baseline is None:
+            return None
+        return self.model_location("baseline").note
 
     def model_features(self, role: Role = "model") -> list[str]:
         """The columns `role` takes: its own `features`, else its ONNX metadata, else data.features.
@@ -110,7 +158,10 @@ class EvaluationContext:
         return list(declared) if declared else self.features()
 
     def has_baseline(self) -> bool:
-        return self.policy.baseline is not None
+        """A baseline to compare with: named by the policy and, for a registry alias, already set."""
+        if self.policy.baseline is None:
+            return False
+        return self.model_location("baseline").path is not None
 
     @property
     def task(self) -> str:
@@ -172,7 +223,8 @@ class EvaluationContext:
         """The files that ship: the model file (variants join in with `build`)."""
         if self.policy.model is None:
             return []
-        return [self.resolve(self.policy.model.path)]
+        path = self.model_location("model").path
+        return [path] if path is not None else []
 
     # -- memo ---------------------------------------------------------------------------------------
     def _once(self, key: Any, compute: Callable[[], T]) -> T:

@@ -5,6 +5,7 @@ How and why it measures what it does is in docs/latency.md.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import time
@@ -90,10 +91,18 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
             id=_gate_id(config), type=config.type, verdict=Verdict.SKIP, message=message
         )
     models = [model]
+    first_run = None  # a registry baseline alias that nothing holds yet: no ratio to gate on
     if config.max_regression is not None:
-        if not context.has_baseline():
-            raise GateError("max_regression needs a `baseline` in the policy")
-        models.append(_on_device(_checked(context.model("baseline"), config), config))
+        if context.has_baseline():
+            models.append(_on_device(_checked(context.model("baseline"), config), config))
+        else:
+            first_run = context.baseline_note()
+            if first_run is None:
+                raise GateError("max_regression needs a `baseline` in the policy")
+            if config.max_ms is None:
+                return GateResult(
+                    id=_gate_id(config), type=config.type, verdict=Verdict.SKIP, message=first_run
+                )
     batch = _batch(context.dataset("eval"), config.batch_size)
     roles: list[Role] = ["model", "baseline"]
     prepared = [
@@ -102,7 +111,10 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     ]
     with context.progress.task(f"timing {_gate_id(config)}", total=config.runs) as advance:
         timings = _measure([call for call, _ in prepared], config, advance)
-    return _result(config, timings, [provider for _, provider in prepared])
+    result = _result(config, timings, [provider for _, provider in prepared])
+    if first_run is not None:
+        result = dataclasses.replace(result, message=f"{result.message} ({first_run})")
+    return result
 
 
 def _gate_id(config: Config) -> str:

@@ -107,10 +107,19 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     from mlops_gate.metrics.errors import MetricUndefined
     from mlops_gate.results import GateResult, Verdict
 
+    relative = config.max_drop is not None or config.max_increase is not None
+    first_run = context.baseline_note() if relative and not context.has_baseline() else None
+    if relative and not context.has_baseline() and first_run is None:
+        raise GateError("max_drop/max_increase compare with a baseline, and the policy has none")
+    if first_run is not None and config.min is None and config.max is None:
+        return GateResult(
+            id=config.id or config.default_id(),
+            type=config.type,
+            verdict=Verdict.SKIP,
+            message=first_run,
+        )
     model, value, info = _measure(config, context, "model")
     baseline = _measure(config, context, "baseline")[:2] if context.has_baseline() else None
-    if baseline is None and (config.max_drop is not None or config.max_increase is not None):
-        raise GateError("max_drop/max_increase compare with a baseline, and the policy has none")
     try:
         details = {**info, **_details(config, model, value, baseline)}
     except MetricUndefined as exc:
@@ -125,7 +134,8 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
         value=value,
         threshold=threshold,
         baseline_value=baseline_value,
-        message="; ".join(failures) if failures else _summary(value, baseline_value, details),
+        message=("; ".join(failures) if failures else _summary(value, baseline_value, details))
+        + (f" ({first_run})" if first_run else ""),
         details=details,
     )
 

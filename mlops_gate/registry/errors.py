@@ -1,0 +1,25 @@
+"""Registry errors: each is a one-line, exit-2 `MlopsGateError` (DESIGN.md "Exit codes")."""
+
+from __future__ import annotations
+
+from mlops_gate.errors import MlopsGateError
+
+
+class RegistryError(MlopsGateError):
+    """The registry could not be reached, timed out, or answered with an error."""
+
+
+class PromotionRefused(MlopsGateError):
+    """The evidence does not allow this promotion (verdict, hashes, baseline, lock)."""
+
+
+class BaselineMoved(PromotionRefused):
+    """The champion changed since the check or while waiting: the evidence compared another."""
+
+
+class RegistryMissing(Exception):
+    """Internal: the registry says the object does not exist (the caller decides what it means)."""
+
+
+class RegistryConflict(Exception):
+    """Internal: the object already exists (the lock's atomic create lost)."""

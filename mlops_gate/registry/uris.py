@@ -1,0 +1,189 @@
+"""Registry URIs → a local model file plus the registry version it came from (issue #4, item 1).
+
+Accepted: `models:/<name>@<alias>`, `models:/<name>/<version>`, `runs:/<run_id>/<path>`.
+Artifacts are downloaded once into a cache (`.mlops-gate/cache/registry/...`): a registered version
+and a run's artifacts do not change, and a download lands under a temporary name and is renamed
+into place, so a cache entry is either complete or absent. What the gates read is the cached
+file, and its sha256 is what the evidence records and `promote` checks.
+
+A `models:/name@alias` whose alias is not set yet (or whose model is not registered yet) is "no
+baseline" when the caller allows it: the first run of a project has no champion.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from mlops_gate.errors import InputError
+from mlops_gate.registry.errors import RegistryMissing
+from mlops_gate.registry.mlflow_client import normalize_version
+
+if TYPE_CHECKING:
+    from mlops_gate.registry.mlflow_client import Registry
+
+_ALIAS = re.compile(r"^models:/(?P<name>[^/@:]+)@(?P<alias>[A-Za-z0-9_-]+)$")
+_VERSION = re.compile(r"^models:/(?P<name>[^/@:]+)/(?P<version>[0-9]+)$")
+_RUN = re.compile(r"^runs:/(?P<run>[0-9A-Za-z_-]+)/(?P<path>[^\s]+)$")
+FORMS = "models:/<name>@<alias>, models:/<name>/<version> or runs:/<run_id>/<path>"
+
+
+@dataclass(frozen=True)
+class RegistryUri:
+    raw: str
+    kind: Literal["alias", "version", "run"]
+    name: str | None = None
+    alias: str | None = None
+    version: str | None = None
+    run_id: str | None = None
+    artifact_path: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A registry model on local disk; `path is None` when an alias is not set yet (first run)."""
+
+    uri: str
+    path: Path | None
+    name: str | None = None
+    version: str | None = None
+    run_id: str | None = None
+    note: str | None = None
+
+
+def is_registry_uri(value: str) -> bool:
+    return value.startswith(("models:/", "runs:/"))
+
+
+def parse_uri(value: str) -> RegistryUri:
+    """Split a registry URI; anything else is an `InputError` naming the accepted forms."""
+    if match := _ALIAS.match(value):
+        return RegistryUri(value, "alias", name=match["name"], alias=match["alias"])
+    if match := _VERSION.match(value):
+        return RegistryUri(value, "version", name=match["name"], version=match["version"])
+    if (match := _RUN.match(value)) and ".." not in match["path"].split("/"):
+        return RegistryUri(
+            value, "run", run_id=match["run"], artifact_path=match["path"].strip("/")
+        )
+    raise InputError(f"{value}: not a registry URI this tool reads (use {FORMS})")
+
+
+def alias_version(registry: Registry, name: str, alias: str) -> str | None:
+    """Which version holds `alias` now; `None` when the alias or the model does not exist."""
+    try:
+        model = registry.call(
+            f"read alias {name}@{alias}", registry.client.get_registered_model, name
+        )
+    except RegistryMissing:
+        return None
+    return normalize_version(dict(model.aliases).get(alias))
+
+
+def resolve(
+    registry: Registry, value: str, cache_dir: Path, *, allow_missing: bool = False
+) -> ResolvedModel:
+    """Download the model behind `value` (cached) and say which registry version it is."""
+    uri = parse_uri(value)
+    if uri.kind == "run":
+        assert uri.run_id is not None
+        assert uri.artifact_path is not None
+        target = cache_dir / "runs" / uri.run_id / uri.artifact_path
+        local = _download(registry, value, target)
+        return ResolvedModel(value, _model_file(local, value), run_id=uri.run_id)
+    assert uri.name is not None
+    version = uri.version if uri.kind == "version" else _alias_or_none(registry, uri)
+    if version is None:
+        if not allow_missing:
+            raise InputError(
+                f"{value}: alias '{uri.alias}' is not set on registered model '{uri.name}'"
+            )
+        note = (
+            f"{value}: no version holds '{uri.alias}' yet (first run: baseline comparisons skipped)"
+        )
+        return ResolvedModel(value, None, name=uri.name, note=note)
+    try:
+        detail = registry.call(
+            f"get {uri.name} v{version}", registry.client.get_model_version, uri.name, version
+        )
+    except RegistryMissing:
+        raise InputError(
+            f"{value}: registered model '{uri.name}' has no version {version}"
+        ) from None
+    source = registry.call(
+        "resolve download URI", registry.client.get_model_version_download_uri, uri.name, version
+    )
+    local = _download(registry, str(source), cache_dir / "models" / uri.name / version)
+    return ResolvedModel(value, _model_file(local, value), uri.name, version, detail.run_id or None)
+
+
+def _alias_or_none(registry: Registry, uri: RegistryUri) -> str | None:
+    assert uri.name is not None
+    assert uri.alias is not None
+    return alias_version(registry, uri.name, uri.alias)
+
+
+def _download(registry: Registry, artifact_uri: str, target: Path) -> Path:
+    """`artifact_uri` copied to `target` (a folder) once; later calls reuse the complete copy."""
+    if target.exists():
+        return _only_entry(target)
+    from mlflow.artifacts import download_artifacts
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        registry.call(
+            f"download {artifact_uri}",
+            download_artifacts,
+            artifact_uri=artifact_uri,
+            dst_path=str(staging),
+            tracking_uri=registry.uri,
+        )
+        try:
+            staging.rename(target)
+        except OSError:  # another process finished the same download first: use theirs
+            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return _only_entry(target)
+
+
+def _only_entry(folder: Path) -> Path:
+    """MLflow downloads `.../model` as `<dst>/model`: the one entry in the folder."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    return entries[0] if len(entries) == 1 else folder
+
+
+def _model_file(local: Path, uri: str) -> Path:
+    """The model file in a download: MLmodel's onnx (else sklearn) flavour, else the one .onnx."""
+    if local.is_file():
+        return local
+    flavors = _flavors(local / "MLmodel")
+    for flavor, key in (("onnx", "data"), ("sklearn", "pickled_model")):
+        entry = flavors.get(flavor)
+        if isinstance(entry, dict) and isinstance(entry.get(key), str):
+            candidate = (local / str(entry[key])).resolve()
+            if not candidate.is_relative_to(local.resolve()):
+                raise InputError(f"{uri}: the MLmodel file points outside the model folder")
+            return candidate
+    found = sorted(local.rglob("*.onnx"))
+    if len(found) == 1:
+        return found[0]
+    kinds = ", ".join(sorted(flavors)) or "none"
+    raise InputError(
+        f"{uri}: no ONNX (or sklearn) model in the artifact (MLmodel flavours: {kinds})"
+    )
+
+
+def _flavors(mlmodel: Path) -> dict[str, Any]:
+    if not mlmodel.is_file():
+        return {}
+    import yaml
+
+    document = yaml.safe_load(mlmodel.read_text(encoding="utf-8")) or {}
+    flavors = document.get("flavors") if isinstance(document, dict) else None
+    return flavors if isinstance(flavors, dict) else {}

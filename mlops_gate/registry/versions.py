@@ -1,0 +1,159 @@
+"""Find the registered version holding exactly these bytes, or register them (issue #4, item 2).
+
+Idempotent by content: every version this tool registers carries `mlops_gate.model_sha256`, and a
+promotion first searches for it. A new version is created with all its tags in the same request,
+which MLflow stores in one database transaction, so a version registered by mlops-gate never exists
+without its tags, even when the process or the server dies mid-promotion. An existing version gets
+the tags of the evidence now promoting it.
+
+The ONNX file is saved with the `mlflow.onnx` flavour and `pip_requirements` given explicitly
+(inferring them runs a subprocess for ~3 s, issue #4 item 7), then the saved file is checked to be
+byte-identical to the gated one: what is registered is what was gated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import warnings
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_gate.errors import DependencyError, InputError
+from mlops_gate.fsutil import sha256_file
+from mlops_gate.registry.errors import RegistryConflict
+from mlops_gate.registry.mlflow_client import ensure_experiment, normalize_version
+
+if TYPE_CHECKING:
+    from mlops_gate.registry.evidence_check import VerifiedEvidence
+    from mlops_gate.registry.mlflow_client import Registry
+
+TAG = "mlops_gate."
+
+
+def version_tags(evidence: VerifiedEvidence, run_id: str) -> dict[str, str]:
+    """The tags that make a version traceable to the evidence that let it through."""
+    return {
+        f"{TAG}verdict": "pass",
+        f"{TAG}evidence_sha256": evidence.sha256,
+        f"{TAG}policy": evidence.policy_name,
+        f"{TAG}policy_sha256": evidence.policy_sha256,
+        f"{TAG}git_sha": evidence.git_commit or "unknown",
+        f"{TAG}model_sha256": evidence.model_sha256,
+        f"{TAG}run_id": run_id,
+    }
+
+
+def ensure_registered_model(registry: Registry, name: str) -> None:
+    with contextlib.suppress(RegistryConflict):  # registered before: fine
+        registry.call(
+            f"create registered model {name}", registry.client.create_registered_model, name
+        )
+
+
+def find_version(registry: Registry, name: str, model_sha256: str) -> str | None:
+    """The oldest live version of `name` registered from bytes with this sha256."""
+    query = f"name='{name}' and tags.`{TAG}model_sha256` = '{model_sha256}'"
+    found: list[Any] = registry.call(
+        f"search {name} versions", registry.client.search_model_versions, query
+    )
+    versions = sorted(int(v.version) for v in found)
+    return normalize_version(versions[0]) if versions else None
+
+
+def register(registry: Registry, name: str, evidence: VerifiedEvidence) -> tuple[str, bool]:
+    """(version, whether it was created now) for the evidence's model, tagged with the evidence."""
+    existing = find_version(registry, name, evidence.model_sha256)
+    run_id, model_uri = _promote_run(registry, evidence, with_model=existing is None)
+    tags = version_tags(evidence, run_id)
+    if existing is not None:
+        for key, value in tags.items():
+            registry.call(
+                f"tag {name} v{existing}",
+                registry.client.set_model_version_tag,
+                name,
+                existing,
+                key,
+                value,
+            )
+        return existing, False
+    assert model_uri is not None
+    wait = max(1, int(registry.deadline.remaining()))
+    created = registry.call(
+        f"register {name}",
+        registry.client.create_model_version,
+        name,
+        model_uri,
+        run_id=run_id,
+        tags=tags,
+        await_creation_for=wait,
+    )
+    return str(normalize_version(created.version)), True
+
+
+def _promote_run(
+    registry: Registry, evidence: VerifiedEvidence, *, with_model: bool
+) -> tuple[str, str | None]:
+    """A run holding the evidence (and the model, when it is new): where the version points."""
+    client = registry.client
+    experiment = ensure_experiment(registry, evidence.policy_name or "default")
+    run = registry.call(
+        "start promote run",
+        client.create_run,
+        experiment,
+        run_name=f"promote {evidence.model_sha256[:12]}",
+        tags={f"{TAG}kind": "promote", f"{TAG}model_sha256": evidence.model_sha256},
+    )
+    run_id = run.info.run_id
+    registry.call("log evidence", client.log_artifact, run_id, str(evidence.path), "evidence")
+    model_uri = None
+    if with_model:
+        with tempfile.TemporaryDirectory(prefix="mlops-gate-model-") as tmp:
+            folder = save_onnx_flavour(evidence.model_path, Path(tmp) / "model")
+            registry.call("upload model", client.log_artifacts, run_id, str(folder), "model")
+        model_uri = f"{run.info.artifact_uri}/model"
+    registry.call("finish promote run", client.set_terminated, run_id)
+    return run_id, model_uri
+
+
+def save_onnx_flavour(model_path: Path, folder: Path) -> Path:
+    """An MLflow model folder (`mlflow.onnx` flavour) whose model.onnx has the gated bytes."""
+    try:
+        import onnx
+    except ImportError:
+        raise DependencyError("promote needs `onnx`: pip install 'mlops-gate[registry]'") from None
+    try:
+        proto = onnx.load(str(model_path))
+    except (
+        Exception
+    ) as exc:  # protobuf's DecodeError and friends: the file is not a usable ONNX model
+        raise InputError(f"{model_path}: cannot read as ONNX ({type(exc).__name__})") from None
+    with warnings.catch_warnings():
+        # Saving imports pyfunc and its type-hint schemas, which warn about MLflow's own type hints
+        # ("Any type hint is inferred as AnyType"): MLflow's notice to itself, not the user's.
+        warnings.simplefilter("ignore")
+        import mlflow.onnx
+
+        mlflow.onnx.save_model(proto, str(folder), pip_requirements=pip_requirements())
+    saved = folder / "model.onnx"
+    if sha256_file(saved) != sha256_file(model_path):
+        # onnx re-serialises the proto; the bytes that ship must be the bytes the gates read.
+        shutil.copyfile(model_path, saved)
+    return folder
+
+
+def pip_requirements() -> list[str]:
+    """What serving the model needs, pinned to what is installed (never inferred: ~3 s)."""
+    pins = []
+    for names in (("onnx",), ("onnxruntime", "onnxruntime-gpu")):
+        for name in names:
+            try:
+                pins.append(f"{name}=={metadata.version(name)}")
+                break
+            except metadata.PackageNotFoundError:
+                continue
+        else:
+            pins.append(names[0])
+    return pins
