@@ -120,6 +120,18 @@ def run_cli(
     )
 
 
+def evaluate_one_gate(policy_path: Path) -> Any:
+    """Run a one-gate policy as `check` does; its result must be plain JSON and no internal error."""
+    import json
+
+    from mlops_gate.runner import run_gates
+
+    (result,) = run_gates(load_context(policy_path))
+    assert not result.internal_error, result.message
+    json.dumps(result.details, allow_nan=False)  # plain JSON: no NaN, no numpy scalars
+    return result
+
+
 def load_context(policy_path: Path) -> Any:
     """An EvaluationContext for a policy file, as `check` builds it."""
     from mlops_gate.context import EvaluationContext

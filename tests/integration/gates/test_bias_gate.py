@@ -6,7 +6,6 @@ opened in the test, so neither the predictions nor the gap go through the gate's
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,18 +16,19 @@ import pandas as pd
 import pytest
 from fairlearn import metrics as fl
 
-from mlops_gate.results import GateResult, Verdict
-from mlops_gate.runner import run_gates
-from tests.support import FEATURES, basic_project, binary_frame, load_context, write_table
+from mlops_gate.results import Verdict
+from tests.support import (
+    FEATURES,
+    basic_project,
+    binary_frame,
+    evaluate_one_gate,
+    write_table,
+)
 
 pytestmark = pytest.mark.integration
 
 
-def evaluate(policy: Path) -> GateResult:
-    (result,) = run_gates(load_context(policy))
-    assert not result.internal_error, result.message
-    json.dumps(result.details, allow_nan=False)  # plain JSON: no NaN, no numpy scalars
-    return result
+evaluate = evaluate_one_gate
 
 
 def project(tmp_path: Path, gate: dict[str, Any], current: pd.DataFrame | None = None) -> Path:
