@@ -103,8 +103,10 @@ def _sortable(value: object) -> float:
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, bool) or value is None:
-        return markdown_text(value)
+    if value is None:
+        return "—"  # undefined for this group (e.g. TPR without positive labels)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"  # a count, not a measurement: no decimals
     if isinstance(value, float):

@@ -121,3 +121,16 @@ def test_results_json_shape() -> None:
         "duration_s": 0.0,
         "policy_line": None,
     }
+
+
+def test_group_breakdown_shows_undefined_rates_as_dashes() -> None:
+    groups = {
+        "F": {"rows": 6023, "selection_rate": 0.4465, "tpr": None, "fpr": None, "excluded": False}
+    }
+    bias = GateResult(
+        id="bias:sex", type="bias", verdict=Verdict.PASS, value=0.003, details={"groups": groups}
+    )
+    report = CheckReport(
+        policy_name="p", policy_path="p.yaml", policy_sha256="0" * 64, gates=[bias]
+    )
+    assert "| F | 6,023 | 0.4465 | — | — | no |" in markdown.render(report)
