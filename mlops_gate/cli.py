@@ -303,13 +303,21 @@ def schema() -> None:
 @app.command()
 def init(
     path: PolicyArg = Path("mlops-gate.yaml"),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    github: Annotated[
+        bool,
+        typer.Option(
+            "--github", help="Also write the sample workflow .github/workflows/model-gate.yml."
+        ),
+    ] = False,
 ) -> None:
-    """Write a commented starter policy with the classic thresholds."""
+    """Write a commented starter policy with the classic thresholds (and the GitHub workflow)."""
     from mlops_gate import api
 
-    written = _guarded(lambda: api.init(path, force=force))
-    typer.echo(f"wrote {written}: edit the paths, then run `mlops-gate validate {written}`")
+    policy, *workflow = _guarded(lambda: api.init(path, force=force, github=github))
+    typer.echo(f"wrote {policy}: edit the paths, then run `mlops-gate validate {policy}`")
+    for written in workflow:
+        typer.echo(f"wrote {written}: replace <owner> in its `uses:` line, then commit it")
 
 
 def _guarded(action: Callable[[], T]) -> T:

@@ -19,6 +19,7 @@ BOT_TOKEN = "ghs_" + "B0t" * 12
 PAT_TOKEN = "ghp_" + "Pat" * 12
 READ_ONLY_TOKEN = "ghs_" + "Rd0" * 12
 NO_CHECKS_TOKEN = "ghs_" + "NoC" * 12
+DEPLOY_TOKEN = "ghs_" + "Dep" * 12  # the sample workflow's permissions plus `deployments: write`
 BOT = Account("github-actions[bot]", "Bot", can_read_user=False)
 ALICE = Account("alice")
 MALLORY = Account("mallory")
@@ -35,6 +36,12 @@ def github() -> Iterator[FakeGitHub]:
     server.add_token(READ_ONLY_TOKEN, Account("github-actions[bot]", "Bot", False, frozenset()))
     server.add_token(
         NO_CHECKS_TOKEN, Account("github-actions[bot]", "Bot", False, frozenset({"issues"}))
+    )
+    server.add_token(
+        DEPLOY_TOKEN,
+        Account(
+            "github-actions[bot]", "Bot", False, frozenset({"issues", "checks", "deployments"})
+        ),
     )
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

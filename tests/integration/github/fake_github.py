@@ -1,4 +1,5 @@
-"""A real HTTP server speaking the part of GitHub's REST API that mlops-gate uses, in memory.
+"""A real HTTP server speaking the part of GitHub's REST API that mlops-gate uses, in memory:
+issue comments, check runs and deployments (with their statuses).
 
 Served under `/api/v3`, as GitHub Enterprise is, so base-URL handling is exercised too. It checks
 what GitHub checks (token, permissions, the 65,536-character comment limit, 50 annotations per
@@ -55,6 +56,8 @@ class State:
     accounts: dict[str, Account] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deployments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)  # branch or tag -> commit sha
     requests: list[tuple[str, str, int]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     rendezvous: list[Rendezvous] = field(default_factory=list)
@@ -97,6 +100,11 @@ class FakeGitHub(ThreadingHTTPServer):
             method, re.compile(path), status, headers or {}, body or {}, times, after_effect
         )
         self.state.faults.append(fault)
+
+    def add_ref(self, ref: str, sha: str) -> None:
+        """A branch or tag that deployments may name instead of a commit sha."""
+        with self.state.lock:
+            self.state.refs[ref] = sha
 
     def hold(self, method: str, path: str, parties: int, timeout: float = 20.0) -> None:
         """Hold the first `parties` matching requests until all have arrived, then answer them."""

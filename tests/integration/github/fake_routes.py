@@ -1,4 +1,7 @@
-"""The REST endpoints of the fake GitHub: users, issue comments, check runs (GitHub's shapes)."""
+"""The REST endpoints of the fake GitHub: users, issue comments, check runs (GitHub's shapes).
+
+Deployments are in `fake_deployments`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from tests.integration.github.fake_github import COMMENT_LIMIT, REPO, Account, _public, _user
 
@@ -53,7 +57,10 @@ def route(
     query: dict[str, str],
     body: dict[str, Any],
 ) -> Reply:
-    for verb, pattern, handler in ROUTES:
+    # Imported here: fake_deployments builds on this module's Call and replies.
+    from tests.integration.github.fake_deployments import DEPLOYMENT_ROUTES
+
+    for verb, pattern, handler in ROUTES + DEPLOYMENT_ROUTES:
         match = pattern.fullmatch(path)
         if verb == method and match:
             with server.state.lock:
@@ -84,13 +91,18 @@ def get_repo(call: Call) -> Reply:
 def list_comments(call: Call) -> Reply:
     number = int(call.match["number"])
     comments = call.server.comments_on(number)
+    return paginate(call, comments, f"{call.repo_url}/issues/{number}/comments")
+
+
+def paginate(call: Call, items: list[dict[str, Any]], url: str) -> Reply:
+    """One page of `items` (`per_page`, `page`), with a `Link: rel="next"` that keeps the filters."""
     per_page, page = int(call.query.get("per_page", "30")), int(call.query.get("page", "1"))
-    chunk = comments[(page - 1) * per_page : page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
     headers = {}
-    if page * per_page < len(comments):
-        base = f"{call.repo_url}/issues/{number}/comments"
-        headers["Link"] = f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"'
-    return 200, [_public(c) for c in chunk], headers
+    if page * per_page < len(items):
+        query = urlencode({**call.query, "per_page": per_page, "page": page + 1})
+        headers["Link"] = f'<{url}?{query}>; rel="next"'
+    return 200, [_public(item) for item in chunk], headers
 
 
 def create_comment(call: Call) -> Reply:

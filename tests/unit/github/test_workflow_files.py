@@ -1,9 +1,11 @@
-"""Static checks of action.yml, the sample workflow and the pre-commit hooks (actionlint's job,
-for the rules that matter here; actionlint itself cannot be installed from PyPI offline).
+"""Static checks of action.yml, the sample workflow (the template `mlops-gate init --github` writes,
+and this repository's copy of it) and the pre-commit hooks (actionlint's job, for the rules that
+matter here; actionlint itself cannot be installed from PyPI offline).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import shutil
 import subprocess
@@ -17,6 +19,11 @@ import yaml
 REPO = Path(__file__).resolve().parents[3]
 ACTION = REPO / "action.yml"
 SAMPLE = REPO / ".github" / "workflows" / "model-gate.yml"
+TEMPLATE = REPO / "mlops_gate" / "templates" / "model-gate.yml"
+# The template names the action by a placeholder owner that the user replaces (README, docs).
+PUBLISHED_ACTION = "<owner>/mlops-gate@v1"
+FILES = [ACTION, SAMPLE, TEMPLATE]
+FILE_IDS = ["action.yml", "model-gate.yml", "template"]
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 PINNED = re.compile(r"^(\./|[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})$)")
 
@@ -31,16 +38,16 @@ def steps(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from job.get("steps", [])
 
 
-@pytest.mark.parametrize("path", [ACTION, SAMPLE], ids=["action.yml", "model-gate.yml"])
+@pytest.mark.parametrize("path", FILES, ids=FILE_IDS)
 def test_no_expression_inside_a_script(path: Path) -> None:
     """Untrusted values (branch names, PR titles, inputs) reach the shell only through `env:`."""
     scripts = [step["run"] for step in steps(load(path)) if "run" in step]
-    assert scripts
+    assert scripts or path == TEMPLATE  # the template runs no script of its own
     for script in scripts:
         assert "${{" not in script, script
 
 
-@pytest.mark.parametrize("path", [ACTION, SAMPLE], ids=["action.yml", "model-gate.yml"])
+@pytest.mark.parametrize("path", FILES, ids=FILE_IDS)
 def test_scripts_are_valid_bash(path: Path, tmp_path: Path) -> None:
     bash = shutil.which("bash")
     assert bash is not None
@@ -53,11 +60,11 @@ def test_scripts_are_valid_bash(path: Path, tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize("path", [ACTION, SAMPLE], ids=["action.yml", "model-gate.yml"])
+@pytest.mark.parametrize("path", FILES, ids=FILE_IDS)
 def test_actions_used_are_pinned(path: Path) -> None:
     for step in steps(load(path)):
         if "uses" in step:
-            assert PINNED.match(step["uses"]), step["uses"]
+            assert step["uses"] == PUBLISHED_ACTION or PINNED.match(step["uses"]), step["uses"]
 
 
 def test_action_interface() -> None:
@@ -94,9 +101,12 @@ def test_action_installs_the_extras_it_is_given() -> None:
     assert '"${ACTION_PATH}[${EXTRAS},github]"' in install["run"]
 
 
-def test_sample_workflow_is_safe() -> None:
-    text = SAMPLE.read_text(encoding="utf-8")
-    workflow = load(SAMPLE)
+@pytest.mark.parametrize(
+    ("path", "action"), [(SAMPLE, "./"), (TEMPLATE, PUBLISHED_ACTION)], ids=["sample", "template"]
+)
+def test_sample_workflow_is_safe(path: Path, action: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    workflow = load(path)
     events = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
     assert events == ["pull_request", "push"]
     assert "pull_request_target" not in text.replace("never `pull_request_target`", "")
@@ -107,7 +117,30 @@ def test_sample_workflow_is_safe() -> None:
     }
     for job in workflow["jobs"].values():
         assert "permissions" not in job  # no job widens them
-        assert any(step.get("uses") == "./" for step in job["steps"])
+        assert any(step.get("uses") == action for step in job["steps"])
+
+
+def test_sample_is_the_template_but_for_its_dogfood_lines() -> None:
+    """One source of truth: this repository's workflow is what `init --github` writes, except
+    where it must run this commit's own action on the example.
+    """
+    diff = difflib.unified_diff(
+        TEMPLATE.read_text(encoding="utf-8").splitlines(),
+        SAMPLE.read_text(encoding="utf-8").splitlines(),
+        n=0,
+        lineterm="",
+    )
+    changed = [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    only_template = [line[1:].strip() for line in changed if line.startswith("-")]
+    only_sample = [line[1:].split("  #")[0].strip() for line in changed if line.startswith("+")]
+    assert only_template == [f"uses: {PUBLISHED_ACTION}", "working-directory: ."]
+    assert only_sample == [
+        "- name: Generate the example's data and models (dogfood only; your repository has its own)",
+        "run: make example-models",
+        "",
+        "uses: ./",
+        "working-directory: examples/credit-risk",
+    ]
 
 
 def test_pre_commit_hooks() -> None:
