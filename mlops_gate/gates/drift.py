@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import Field, model_validator
@@ -61,26 +63,43 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     reference, current = context.dataset("reference"), context.dataset("eval")
     # One column at a time: only one column's converted copies are alive at once.
     results = {
-        name: _psi(name, *_column_values(name, reference, current), config)
+        name: _column_psi(name, reference[name], current[name], config)
         for name in _columns(config, context, reference, current)
     }
     if config.predictions:
+        from mlops_gate.metrics.psi import numeric_psi
+
         for name, (ref, cur) in _prediction_scores(context).items():
             if name in results:
                 raise GateError(f"column '{name}' clashes with the name of the prediction scores")
-            results[name] = _psi(name, ref, cur, config)
+            psi = functools.partial(numeric_psi, ref, cur, bins=config.bins, epsilon=config.epsilon)
+            results[name] = _undefined_is_error(name, psi)
     return _result(config, results)
 
 
-def _psi(name: str, reference: Array, current: Array, config: Config) -> ColumnPsi:
+def _column_psi(
+    name: str, reference: pd.Series[Any], current: pd.Series[Any], config: Config
+) -> ColumnPsi:
+    from mlops_gate.metrics.psi import coded_categorical_psi, numeric_psi
+
+    if _column_kind(name, reference, current) == "numeric":
+        ref, cur = _numeric(reference), _numeric(current)
+        return _undefined_is_error(
+            name, lambda: numeric_psi(ref, cur, bins=config.bins, epsilon=config.epsilon)
+        )
+    ref_codes, cur_codes, categories = _factorize(reference, current)
+    return _undefined_is_error(
+        name,
+        lambda: coded_categorical_psi(ref_codes, cur_codes, categories, epsilon=config.epsilon),
+    )
+
+
+def _undefined_is_error(name: str, compute: Callable[[], ColumnPsi]) -> ColumnPsi:
     from mlops_gate.errors import GateError
     from mlops_gate.metrics.errors import MetricUndefined
-    from mlops_gate.metrics.psi import categorical_psi, numeric_psi
 
     try:
-        if reference.dtype.kind == "f":
-            return numeric_psi(reference, current, bins=config.bins, epsilon=config.epsilon)
-        return categorical_psi(reference, current, epsilon=config.epsilon)
+        return compute()
     except MetricUndefined as exc:
         raise GateError(f"drift on '{name}': {exc}") from None
 
@@ -118,12 +137,12 @@ def _columns(
     return names
 
 
-def _column_values(name: str, reference: pd.DataFrame, current: pd.DataFrame) -> Arrays:
-    """Both sets' values as float64 (numeric) or object arrays of str with None (categorical)."""
+def _column_kind(name: str, reference: pd.Series[Any], current: pd.Series[Any]) -> str:
+    """`numeric` or `categorical`, the same in both sets, else a GateError saying why not."""
     from mlops_gate.errors import GateError
 
-    ref_kind, cur_kind = _kind(reference[name]), _kind(current[name])
-    for kind, series in ((ref_kind, reference[name]), (cur_kind, current[name])):
+    ref_kind, cur_kind = _kind(reference), _kind(current)
+    for kind, series in ((ref_kind, reference), (cur_kind, current)):
         if kind is None:
             raise GateError(
                 f"column '{name}' has dtype {series.dtype}, which drift cannot bin "
@@ -131,11 +150,10 @@ def _column_values(name: str, reference: pd.DataFrame, current: pd.DataFrame) ->
             )
     if ref_kind != cur_kind:
         raise GateError(
-            f"column '{name}' is {ref_kind} in reference ({reference[name].dtype}) "
-            f"but {cur_kind} in eval ({current[name].dtype})"
+            f"column '{name}' is {ref_kind} in reference ({reference.dtype}) "
+            f"but {cur_kind} in eval ({current.dtype})"
         )
-    convert = _numeric if ref_kind == "numeric" else _categorical
-    return convert(reference[name]), convert(current[name])
+    return str(ref_kind)
 
 
 def _kind(series: pd.Series[Any]) -> str | None:
@@ -159,12 +177,26 @@ def _numeric(series: pd.Series[Any]) -> Array:
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _categorical(series: pd.Series[Any]) -> Array:
-    # Strings keep categories of mixed types (1 and "1" in one object column) orderable.
-    missing = series.isna().to_numpy(dtype=bool)
-    values = series.astype(str).to_numpy(dtype=object)
-    values[missing] = None
-    return values
+def _factorize(
+    reference: pd.Series[Any], current: pd.Series[Any]
+) -> tuple[Array, Array, list[str]]:
+    """Codes of both sets over the categories seen in either, -1 for a missing value.
+
+    Categories are named by their text and ordered by it, so 1 and "1" in one object column are
+    one category and mixed types stay orderable. pandas factorizes by hashing (O(n)); only the
+    few distinct values are turned into text and sorted.
+    """
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.concat([reference, current], ignore_index=True))
+    names, merged = np.unique(
+        np.array([str(u) for u in uniques], dtype=object), return_inverse=True
+    )
+    coded = np.full(codes.shape, -1, dtype=np.intp)
+    present = codes >= 0
+    coded[present] = merged.reshape(-1)[codes[present]]
+    return coded[: len(reference)], coded[len(reference) :], [str(n) for n in names]
 
 
 def _prediction_scores(context: EvaluationContext) -> dict[str, Arrays]:

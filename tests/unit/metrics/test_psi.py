@@ -18,7 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlops_gate.metrics.errors import MetricUndefined
-from mlops_gate.metrics.psi import categorical_psi, column_psi, numeric_psi
+from mlops_gate.metrics.psi import (
+    categorical_psi,
+    coded_categorical_psi,
+    column_psi,
+    numeric_psi,
+)
 
 NAN = math.nan
 
@@ -261,3 +266,21 @@ def test_mixed_type_categories_and_mixed_kinds_are_undefined() -> None:
         categorical_psi(np.array([1, "a"], dtype=object), np.array(["a"], dtype=object))
     with pytest.raises(MetricUndefined, match="cannot compare"):
         column_psi(np.array([1.0, 2.0]), np.array(["a", "b"]))
+
+
+@given(ref=categories, cur=categories, eps=epsilons)
+def test_coded_categories_give_the_same_psi_as_the_values(
+    ref: list[str | None], cur: list[str | None], eps: float
+) -> None:
+    # The drift gate codes columns by hashing (pandas.factorize); the result must not change.
+    names = sorted({v for v in [*ref, *cur] if v is not None})
+    code = {name: i for i, name in enumerate(names)}
+    coded = coded_categorical_psi(
+        [code.get(v, -1) if v is not None else -1 for v in ref],
+        [code.get(v, -1) if v is not None else -1 for v in cur],
+        names,
+        epsilon=eps,
+    )
+    direct = categorical_psi(ref, cur, epsilon=eps)
+    assert coded.psi == pytest.approx(direct.psi, rel=1e-12, abs=1e-15)
+    assert coded.categories == direct.categories
