@@ -23,7 +23,7 @@ EXAMPLE_DATA := $(EXAMPLE)/data/eval_drifted.parquet
 EXAMPLE_MODELS := $(EXAMPLE)/models/model.onnx
 TYPED_SCRIPTS := scripts/gen_policy_docs.py $(EXAMPLE)/make_data.py $(EXAMPLE)/train.py
 
-.PHONY: help venv example example-drifted example-models test lint typecheck imports pytest docs clean distclean
+.PHONY: help venv example example-drifted example-models test lint typecheck imports pytest docs bench clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ imports: venv  ## import-linter: the layering contracts in pyproject.toml
 
 pytest: venv  ## the test suite (unit and integration)
 	$(BIN)/pytest
+
+bench: venv  ## benchmarks vs Evidently, Great Expectations, bare ONNX Runtime (~4 min, ~2.3 GB RAM; benchmarks/README.md)
+	benchmarks/run.sh
 
 docs: venv  ## regenerate docs/policy.md from the policy models
 	$(BIN)/python scripts/gen_policy_docs.py
