@@ -63,8 +63,7 @@ def validate(frame: pd.DataFrame, expectations: list[Expectation]) -> list[Outco
     for index in sorted(set(group)):
         suite.add_expectation(domains[index])
     try:
-        batch = _batch(context, frame)
-        run = batch.validate(suite, result_format="BASIC")
+        run = _validator(context, frame).validate_expectation_suite(suite)
     except Exception as exc:  # GX's own failure: one line, not its stack trace
         raise GateError(f"Great Expectations could not validate: {_one_line(exc)}") from None
     results = {result.expectation_config.meta[INDEX]: result for result in run.results}
@@ -102,11 +101,19 @@ def _context(gx: Any) -> Any:
     return context
 
 
-def _batch(context: Any, frame: pd.DataFrame) -> Any:
-    """`frame` as one GX batch (the whole data frame)."""
+def _validator(context: Any, frame: pd.DataFrame) -> Any:
+    """A GX validator over `frame` as one batch (the whole data frame).
+
+    Built on the batch definition directly: `get_batch(...).validate(suite)` fetches the batch
+    twice, and each fetch fingerprints the whole data frame (~0.2 s per 1M rows; benchmarks/).
+    """
+    from great_expectations.validator.v1_validator import Validator
+
     asset = context.data_sources.add_pandas("mlops-gate").add_dataframe_asset("data")
     definition = asset.add_batch_definition_whole_dataframe("whole")
-    return definition.get_batch(batch_parameters={"dataframe": frame})
+    return Validator(
+        batch_definition=definition, batch_parameters={"dataframe": frame}, result_format="BASIC"
+    )
 
 
 def _raise_errors(
