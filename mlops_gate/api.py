@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_gate.errors import InputError
-from mlops_gate.fsutil import atomic_write_text, sha256_file
+from mlops_gate.fsutil import atomic_write_text, sha256_file_memo
 
 if TYPE_CHECKING:
     from mlops_gate.artifacts.build import BuildResult
@@ -76,8 +76,14 @@ def check(
     progress: Progress | None = None,
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
+    use_cache: bool = True,
 ) -> CheckReport:
-    """Evaluate every gate of the policy, write the requested reports and the evidence file."""
+    """Evaluate every gate of the policy, write the requested reports and the evidence file.
+
+    With `use_cache`, a gate whose configuration and input files are unchanged since a previous
+    run returns its stored result (marked `cached`); see `mlops_gate.cache`.
+    """
+    from mlops_gate.cache import DEFAULT_DIR, GateCache
     from mlops_gate.context import EvaluationContext
     from mlops_gate.report import CheckReport
     from mlops_gate.runner import run_gates
@@ -89,7 +95,7 @@ def check(
         raise InputError("\n".join(missing))
     started, clock = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
     context = EvaluationContext(loaded, progress, timeout=timeout)
-    gates = run_gates(context)
+    gates = run_gates(context, GateCache(loaded, DEFAULT_DIR if use_cache else None))
     inputs = _input_files(loaded, context)
     model = inputs.get("model")
     report = CheckReport(
@@ -98,7 +104,7 @@ def check(
         policy_sha256=loaded.sha256,
         gates=gates,
         model_path=str(model) if model else None,
-        model_sha256=sha256_file(model) if model and model.is_file() else None,
+        model_sha256=sha256_file_memo(model) if model and model.is_file() else None,
         baseline_uri=loaded.policy.baseline.path if loaded.policy.baseline else None,
         baseline_version=context.baseline_version(),
         started_at=started,

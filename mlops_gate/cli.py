@@ -100,6 +100,12 @@ def check(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only the final verdict line.")
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache", help="Evaluate every gate, ignoring results stored by earlier runs."
+        ),
+    ] = False,
 ) -> None:
     """Evaluate every gate of POLICY. Exit 0 pass, 1 a gate failed, 2 could not decide, 3 internal error."""
     from rich.console import Console
@@ -117,7 +123,9 @@ def check(
         json=json_path, junit=junit, markdown=markdown, evidence=evidence, html=html
     )
     timeout = _timeout(ctx)
-    report = _guarded(lambda: api.check(policy, outputs, progress, timeout=timeout))
+    report = _guarded(
+        lambda: api.check(policy, outputs, progress, timeout=timeout, use_cache=not no_cache)
+    )
     if not quiet:
         terminal.render(report, console)
     # After the table: inside GitHub Actions this prints the ::error/::warning lines on stdout.

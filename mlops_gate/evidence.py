@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_gate import __version__
-from mlops_gate.fsutil import atomic_write_text, sha256_file
+from mlops_gate.fsutil import atomic_write_text, sha256_file_memo
 from mlops_gate.report import CheckReport
 
 DEFAULT_PATH = Path(".mlops-gate") / "evidence.json"
@@ -39,7 +39,7 @@ def write_evidence(path: Path, evidence: dict[str, Any]) -> None:
 def _file_entry(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {"path": str(path), "sha256": None}
-    return {"path": str(path), "sha256": sha256_file(path), "bytes": path.stat().st_size}
+    return {"path": str(path), "sha256": sha256_file_memo(path), "bytes": path.stat().st_size}
 
 
 def git_commit() -> str | None:

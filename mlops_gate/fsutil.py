@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -16,6 +17,21 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_file_memo(path: Path) -> str:
+    """`sha256_file`, computed once per process for a file whose size and mtime are unchanged.
+
+    `check` hashes the same model and data files for the result cache and the evidence file;
+    this reads each once. Code that must re-verify bytes (promote) uses `sha256_file`.
+    """
+    stat = path.stat()
+    return _memo_digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _memo_digest(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(Path(path))
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -32,12 +32,14 @@ class GateResult:
     duration_s: float = 0.0
     policy_line: int | None = None
     internal_error: bool = False
+    cached: bool = False  # reused from .mlops-gate/cache: nothing it read has changed
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["verdict"] = self.verdict.value
-        if not self.internal_error:
-            data.pop("internal_error")
+        for flag in ("internal_error", "cached"):
+            if not data[flag]:
+                data.pop(flag)
         return data
 
 

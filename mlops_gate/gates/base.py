@@ -27,6 +27,10 @@ class GateConfig(StrictModel):
     # What the gate reads, checked against the policy before anything runs:
     # "model", "baseline", "target", "eval", "reference".
     requires: ClassVar[frozenset[str]] = frozenset()
+    # Whether a result may be reused while the config and the files it reads are unchanged, and
+    # whether it also depends on the machine (a timing).
+    cacheable: ClassVar[bool] = True
+    machine_dependent: ClassVar[bool] = False
 
     def default_id(self) -> str:
         return self.type
@@ -34,6 +38,10 @@ class GateConfig(StrictModel):
     def required_inputs(self) -> frozenset[str]:
         """Inputs this configuration needs (may depend on its settings)."""
         return self.requires
+
+    def input_paths(self) -> tuple[str, ...]:
+        """Files of its own the gate reads (a suite, a source model), relative to the policy."""
+        return ()
 
 
 class GateModule(Protocol):

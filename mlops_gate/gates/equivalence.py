@@ -68,6 +68,9 @@ class Config(GateConfig):
 
     requires = frozenset({"model", "eval"})
 
+    def input_paths(self) -> tuple[str, ...]:
+        return (self.source.path,)
+
 
 @dataclass(frozen=True)
 class Agreement:

@@ -37,6 +37,9 @@ class Config(GateConfig):
     def default_id(self) -> str:
         return f"expectations:{self.data}"
 
+    def input_paths(self) -> tuple[str, ...]:
+        return (self.suite,) if self.suite else ()
+
     def required_inputs(self) -> frozenset[str]:
         return frozenset({self.data})
 

@@ -35,6 +35,7 @@ class Config(GateConfig):
     """Latency percentile after warm-up; against a baseline, interleaved calls and their ratio."""
 
     type: Literal["latency"]
+    machine_dependent = True  # a timing: reused only on the same machine and runtime
     device: Literal["cpu", "cuda"] = "cpu"
     batch_size: int = Field(default=1, ge=1, le=1_000_000)
     percentile: float = Field(default=95, gt=0, le=100)

@@ -49,7 +49,7 @@ def report_from_json(data: Any) -> CheckReport:
         policy_name=_text(policy, "name", "policy"),
         policy_path=_text(policy, "path", "policy"),
         policy_sha256=_text(policy, "sha256", "policy", default=""),
-        gates=[_gate(raw, f"gates[{i}]") for i, raw in enumerate(gates)],
+        gates=[gate_from_json(raw, f"gates[{i}]") for i, raw in enumerate(gates)],
         model_path=_optional_text(model, "path", "model"),
         model_sha256=_optional_text(model, "sha256", "model"),
         baseline_uri=_optional_text(baseline, "uri", "baseline"),
@@ -65,7 +65,8 @@ def report_from_json(data: Any) -> CheckReport:
     return report
 
 
-def _gate(raw: Any, where: str) -> GateResult:
+def gate_from_json(raw: Any, where: str) -> GateResult:
+    """One `gates[]` entry of a results JSON, checked field by field (InputError if malformed)."""
     if not isinstance(raw, dict):
         raise InputError(f"results JSON: {where}: expected an object")
     verdict = raw.get("verdict")
@@ -90,6 +91,7 @@ def _gate(raw: Any, where: str) -> GateResult:
         duration_s=_number(raw, "duration_s", where) or 0.0,
         policy_line=line,
         internal_error=raw.get("internal_error") is True,
+        cached=raw.get("cached") is True,
     )
 
 

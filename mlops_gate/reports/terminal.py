@@ -47,7 +47,8 @@ def render(report: CheckReport, console: Console) -> None:
         cells = [escape(gate.id), measured(gate, gate.value), escape(threshold(gate))]
         if has_baseline:
             cells += [measured(gate, gate.baseline_value), delta(gate)]
-        cells += [f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/]", f"{gate.duration_s:.2f}s"]
+        took = "cached" if gate.cached else f"{gate.duration_s:.2f}s"
+        cells += [f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/]", took]
         table.add_row(*cells)
     console.print(table)
     for gate in report.gates:
@@ -56,9 +57,11 @@ def render(report: CheckReport, console: Console) -> None:
                 f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/] {escape(gate.id)}: {escape(gate.message)}"
             )
     label, style = _FINAL[report.verdict]
+    reused = sum(gate.cached for gate in report.gates)
+    from_cache = f", {reused} from cache (--no-cache to re-run them)" if reused else ""
     console.print(
         f"[{style}]{label}[/] {escape(report.policy_name)}: {counts(report.gates)} "
-        f"in {report.duration_s:.1f} s (exit {int(report.exit_code)})"
+        f"in {report.duration_s:.1f} s{from_cache} (exit {int(report.exit_code)})"
     )
 
 
