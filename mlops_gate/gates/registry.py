@@ -17,6 +17,7 @@ BUILTIN_GATES: dict[str, str] = {
     "drift": "mlops_gate.gates.drift",
     "expectations": "mlops_gate.gates.expectations",
     "equivalence": "mlops_gate.gates.equivalence",
+    "pytest": "mlops_gate.gates.pytest_gate",
 }
 
 ENTRY_POINT_GROUP = "mlops_gate.gates"

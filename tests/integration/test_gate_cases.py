@@ -11,12 +11,12 @@ A case file holds:
       message: substring                       (optional)
       details_keys: [key, ...]                 (optional)
 Paths in a case may use `${CASE_PROJECT}`, the folder holding the projects' files (model.onnx,
-baseline.onnx, eval.parquet, ...). Adding a case is adding a file.
+baseline.onnx, eval.parquet, ...), and `${CASE_REPO}`, this repository (e.g. its checks/).
+Adding a case is adding a file.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from mlops_gate.policy import load_policy
 from mlops_gate.runner import run_gates
 from tests.support import (
     FEATURES,
+    REPO,
     binary_frame,
     regression_frame,
     train_onnx,
@@ -110,12 +111,19 @@ def _policy(case: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "case_file", CASE_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in CASE_FILES]
 )
-def test_gate_case(case_file: Path, projects: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+def test_gate_case(
+    case_file: Path,
+    projects: dict[str, dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     case = yaml.safe_load(case_file.read_text(encoding="utf-8"))
     project = projects[case.get("project", "binary")]
     policy_path = write_policy(tmp_path, _policy(case, project))
-    env = {**os.environ, "CASE_PROJECT": str(projects["binary"]["_root"])}
-    (result,) = run_gates(EvaluationContext(load_policy(policy_path, env=env)))
+    # In the environment, not only for the loader: a pytest gate's subprocess reads the policy too.
+    monkeypatch.setenv("CASE_PROJECT", str(projects["binary"]["_root"]))
+    monkeypatch.setenv("CASE_REPO", str(REPO))
+    (result,) = run_gates(EvaluationContext(load_policy(policy_path)))
     expect = case["expect"]
     assert result.verdict.value == expect["verdict"], result.message
     assert not result.internal_error, result.message

@@ -47,7 +47,7 @@ def test_all_errors_at_once_with_positions_and_key_paths(tmp_path: Path) -> None
         "p.yaml:7:28: gates[1] (drift).colour: unknown key 'colour'; valid keys: "
         "id, type, method, bins, max, warn, columns, predictions, epsilon",
         "p.yaml:8:5: gates[2]: unknown gate type 'nope'; valid types: "
-        "bias, drift, equivalence, expectations, latency, metric, size",
+        "bias, drift, equivalence, expectations, latency, metric, pytest, size",
     ]
 
 
