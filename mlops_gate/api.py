@@ -57,10 +57,7 @@ def missing_inputs(loaded: LoadedPolicy) -> list[str]:
         "data.eval": policy.data.eval,
         "data.reference": policy.data.reference,
     }
-    for index, gate in enumerate(policy.gates):
-        suite = getattr(gate, "suite", None)
-        if isinstance(suite, str):
-            named[f"gates[{index}].suite"] = suite
+    named.update(_gate_files(loaded))
     problems = []
     for key, value in named.items():
         if value is None or "://" in value or value.startswith(("models:/", "runs:/")):
@@ -194,11 +191,17 @@ def _input_files(loaded: LoadedPolicy, context: EvaluationContext) -> dict[str, 
     for name, value in (("data.eval", policy.data.eval), ("data.reference", policy.data.reference)):
         if value is not None:
             files[name] = loaded.resolve(value)
-    for index, gate in enumerate(policy.gates):
-        suite = getattr(gate, "suite", None)
-        if isinstance(suite, str):
-            files[f"gates[{index}].suite"] = loaded.resolve(suite)
+    files.update({key: loaded.resolve(path) for key, path in _gate_files(loaded).items()})
     return files
+
+
+def _gate_files(loaded: LoadedPolicy) -> dict[str, str]:
+    """The gates' own files (suites, source models) by key path, e.g. `gates[2].suite`."""
+    return {
+        f"gates[{index}].{key}": path
+        for index, gate in enumerate(loaded.policy.gates)
+        for key, path in gate.input_paths().items()
+    }
 
 
 def record_check_run(

@@ -91,7 +91,7 @@ class GateCache:
             wanted["eval"] = policy.data.eval
         if "model" in wanted and policy.baseline is not None:
             wanted["baseline"] = policy.baseline.path  # reported beside the value when present
-        wanted.update({f"file:{path}": path for path in gate.input_paths()})
+        wanted.update({f"file:{path}": path for path in gate.input_paths().values()})
         # How the files are read matters as much as their bytes (features, target, pos_label, ...).
         settings = {
             part: section.model_dump(mode="json") if section is not None else None

@@ -39,9 +39,12 @@ class GateConfig(StrictModel):
         """Inputs this configuration needs (may depend on its settings)."""
         return self.requires
 
-    def input_paths(self) -> tuple[str, ...]:
-        """Files of its own the gate reads (a suite, a source model), relative to the policy."""
-        return ()
+    def input_paths(self) -> dict[str, str]:
+        """Files of its own the gate reads, by key path (`suite`, `source.path`), policy-relative.
+
+        The existence check, the evidence file and the result cache all read this.
+        """
+        return {}
 
 
 class GateModule(Protocol):

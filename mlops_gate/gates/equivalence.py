@@ -68,8 +68,8 @@ class Config(GateConfig):
 
     requires = frozenset({"model", "eval"})
 
-    def input_paths(self) -> tuple[str, ...]:
-        return (self.source.path,)
+    def input_paths(self) -> dict[str, str]:
+        return {"source.path": self.source.path}
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ class Config(GateConfig):
     def default_id(self) -> str:
         return f"expectations:{self.data}"
 
-    def input_paths(self) -> tuple[str, ...]:
-        return (self.suite,) if self.suite else ()
+    def input_paths(self) -> dict[str, str]:
+        return {"suite": self.suite} if self.suite else {}
 
     def required_inputs(self) -> frozenset[str]:
         return frozenset({self.data})

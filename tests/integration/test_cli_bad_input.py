@@ -234,3 +234,17 @@ def test_schema_is_json_schema_with_every_gate(tmp_path: Path) -> None:
     gate_refs = json.dumps(schema["properties"]["gates"])
     for gate in ("metric", "latency", "bias", "size", "drift", "expectations"):
         assert gate.capitalize() in json.dumps(schema["$defs"]) or gate in gate_refs
+
+
+def test_gate_files_are_checked_like_the_policy_files(tmp_path: Path) -> None:
+    gates = [
+        {"type": "expectations", "suite": "suite.json"},
+        {"type": "equivalence", "source": {"path": "source.joblib", "trust": "pickle"}},
+    ]
+    policy = basic_project(tmp_path, gates)
+    done = run_cli("validate", str(policy))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"error: {tmp_path / 'suite.json'}: file not found (gates[0].suite in {policy})",
+        f"error: {tmp_path / 'source.joblib'}: file not found (gates[1].source.path in {policy})",
+    ]
