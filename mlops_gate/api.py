@@ -50,12 +50,9 @@ def validate(policy_path: Path) -> LoadedPolicy:
 
 def missing_inputs(loaded: LoadedPolicy) -> list[str]:
     """Files the policy names that do not exist, one line each (registry URIs are not checked here)."""
-    policy = loaded.policy
+    key_paths = {"model": "model.path", "baseline": "baseline.path", "eval": "data.eval"}
     named = {
-        "model.path": policy.model.path if policy.model else None,
-        "baseline.path": policy.baseline.path if policy.baseline else None,
-        "data.eval": policy.data.eval,
-        "data.reference": policy.data.reference,
+        key_paths.get(name, f"data.{name}"): path for name, path in loaded.named_files().items()
     }
     named.update(_gate_files(loaded))
     problems = []

@@ -80,12 +80,7 @@ class GateCache:
 
     def _input_digests(self, gate: GateConfig) -> dict[str, str] | None:
         policy = self.loaded.policy
-        named: dict[str, str | None] = {
-            "model": policy.model.path if policy.model else None,
-            "baseline": policy.baseline.path if policy.baseline else None,
-            "eval": policy.data.eval,
-            "reference": policy.data.reference,
-        }
+        named = self.loaded.named_files()
         wanted = {name: named[name] for name in gate.required_inputs() if name in named}
         if "target" in gate.required_inputs():
             wanted["eval"] = policy.data.eval

@@ -36,6 +36,16 @@ class LoadedPolicy:
     def gate_line(self, index: int) -> int:
         return self.source.mark_for(("gates", index)).line
 
+    def named_files(self) -> dict[str, str | None]:
+        """The files the policy names, by the input names gates require (`model`, `eval`, ...)."""
+        policy = self.policy
+        return {
+            "model": policy.model.path if policy.model else None,
+            "baseline": policy.baseline.path if policy.baseline else None,
+            "eval": policy.data.eval,
+            "reference": policy.data.reference,
+        }
+
     def resolve(self, path: str) -> Path:
         return (self.base_dir / path) if not Path(path).is_absolute() else Path(path)
 
