@@ -50,10 +50,13 @@ def validate(policy_path: Path) -> LoadedPolicy:
 
 def missing_inputs(loaded: LoadedPolicy) -> list[str]:
     """Files the policy names that do not exist, one line each (registry URIs are not checked here)."""
-    key_paths = {"model": "model.path", "baseline": "baseline.path", "eval": "data.eval"}
-    named = {
-        key_paths.get(name, f"data.{name}"): path for name, path in loaded.named_files().items()
+    key_paths = {
+        "model": "model.path",
+        "baseline": "baseline.path",
+        "eval": "data.eval",
+        "reference": "data.reference",
     }
+    named = {key_paths[name]: path for name, path in loaded.named_files().items()}
     named.update(_gate_files(loaded))
     problems = []
     for key, value in named.items():
