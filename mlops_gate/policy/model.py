@@ -197,15 +197,130 @@ class PromoteSpec(StrictModel):
         return self
 
 
+class LiveDriftSpec(StrictModel):
+    """PSI of the inputs the canary received against `data.reference` (the drift gate's definition)."""
+
+    max: float = Field(gt=0, description="Fail the step above this PSI on any column.")
+    bins: int = Field(default=10, ge=2, le=1000, description="Quantile bins of the reference.")
+    columns: list[str] | Literal["all"] = Field(
+        default="all", description="Columns to compare (default: every model feature)."
+    )
+    min_rows: int = Field(
+        default=200, ge=10, description="Fewer live rows than this: the PSI is not judged yet."
+    )
+
+
 class AnalysisSpec(StrictModel):
-    max_error_rate: float | None = Field(default=None, ge=0, le=1)
-    max_p95_ms: float | None = Field(default=None, gt=0)
+    """What a canary step must hold to advance; the same definitions as the offline gates."""
+
+    max_error_rate: float | None = Field(
+        default=None, ge=0, le=1, description="Share of the canary's requests answered 5xx/failed."
+    )
+    max_p95_ms: float | None = Field(
+        default=None, gt=0, description="p95 of the canary's request latency, in ms."
+    )
+    max_p95_ratio: float | None = Field(
+        default=None,
+        gt=0,
+        description="p95 of the canary over p95 of the stable model in the same step.",
+    )
+    min_agreement: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Share of mirrored requests where canary and stable predict the same label.",
+    )
+    drift: LiveDriftSpec | None = Field(
+        default=None, description="PSI of live inputs vs data.reference."
+    )
+
+
+class KubernetesSpec(StrictModel):
+    """How the `kubernetes` target renders and applies the canary (docs/deploy.md)."""
+
+    provider: Literal["argo", "istio"] = Field(
+        default="argo",
+        description="argo: an Argo Rollouts `Rollout` + `AnalysisTemplate`; istio: a Deployment "
+        "per version and a `VirtualService` with weights.",
+    )
+    namespace: str = Field(default="default", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    app: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        description="Name of the app's objects (default: the policy name, lower-cased).",
+    )
+    image: str | None = Field(
+        default=None,
+        description="Canary image (default: artifacts.image name:tag from build.json).",
+    )
+    stable_image: str | None = Field(
+        default=None, description="Stable image for istio (default: read from the cluster)."
+    )
+    replicas: int = Field(default=2, ge=1, le=1000)
+    port: int = Field(default=8080, ge=1, le=65535)
+    context: str | None = Field(
+        default=None, description="kubeconfig context (default: the current one)."
+    )
+    prometheus: str = Field(
+        default="http://prometheus.monitoring.svc:9090",
+        description="Prometheus address the Argo AnalysisTemplate queries.",
+    )
+
+
+class GitHubDeploySpec(StrictModel):
+    environment: str = Field(default="canary", description="GitHub environment of the Deployment.")
+    repository: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="owner/name (default: $GITHUB_REPOSITORY).",
+    )
+    ref: str | None = Field(default=None, description="Git ref to deploy (default: $GITHUB_SHA).")
 
 
 class CanarySpec(StrictModel):
-    target: Literal["local", "kubernetes", "github"] = "local"
-    steps: list[Annotated[int, Field(gt=0, le=100)]] = Field(default_factory=lambda: [10, 50, 100])
+    target: Literal["local", "kubernetes", "github"] = Field(
+        default="local",
+        description="local: real model servers and a weighted router on 127.0.0.1 (the embedded "
+        "default); kubernetes: Argo Rollouts or Istio; github: a GitHub Deployment for your CD.",
+    )
+    mode: Literal["canary", "shadow"] = Field(
+        default="canary",
+        description="shadow: the canary gets copies of the traffic and never answers a client.",
+    )
+    steps: list[Annotated[int, Field(gt=0, le=100)]] = Field(
+        default_factory=lambda: [10, 50, 100],
+        min_length=1,
+        description="Traffic weights of the canary, in percent, increasing; the last is usually 100.",
+    )
+    step_duration: float = Field(
+        default=5.0, gt=0, le=86_400, description="Seconds each step lasts at least."
+    )
+    min_requests: int = Field(
+        default=100, ge=1, description="Requests the canary must have served before a step is judged."
+    )
+    requests: str | None = Field(
+        default=None,
+        description="local: a JSON-lines file of request rows to replay (default: data.eval).",
+    )
+    stable: str | None = Field(
+        default=None,
+        description="The model serving today (default: baseline.path, else the registry version "
+        "holding `alias`).",
+    )
+    alias: str = Field(
+        default="production",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Registry alias moved to the canary's version when it reaches 100%.",
+    )
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
+    kubernetes: KubernetesSpec = Field(default_factory=KubernetesSpec)
+    github: GitHubDeploySpec = Field(default_factory=GitHubDeploySpec)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> CanarySpec:
+        if any(b <= a for a, b in zip(self.steps, self.steps[1:], strict=False)):
+            raise ValueError(f"steps must increase, got {self.steps}")
+        return self
 
 
 class DeploySpec(StrictModel):

@@ -86,7 +86,7 @@ def promote(
     if not (model.path.lower().endswith(".onnx") or model.path.startswith(("models:/", "runs:/"))):
         raise InputError(f"{policy_path}: promote registers ONNX models; {model.path} is not .onnx")
     with open_registry(settings_for(loaded, timeout)) as registry:
-        model_file = _model_file(registry, loaded, model.path)
+        model_file = local_model_file(registry, loaded, model.path)
         evidence = verify_evidence(evidence_path, loaded.path, model_file)
         return promote_verified(registry, pointer, evidence, reason=reason, after_step=after_step)
 
@@ -130,7 +130,7 @@ def record_check(
         return log_run(registry, report, evidence_path)
 
 
-def _model_file(registry: Registry, loaded: LoadedPolicy, path: str) -> Path:
+def local_model_file(registry: Registry, loaded: LoadedPolicy, path: str) -> Path:
     from mlops_gate.registry.uris import is_registry_uri, resolve
 
     if not is_registry_uri(path):
