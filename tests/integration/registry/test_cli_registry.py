@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.registry.conftest import MlflowServer
+from tests.integration.mlflow_server import MlflowServer
 from tests.support import basic_project, binary_frame, run_cli, train_onnx
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

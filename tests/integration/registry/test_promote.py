@@ -14,7 +14,7 @@ from mlops_gate.registry.errors import BaselineMoved, PromotionRefused
 from mlops_gate.registry.mlflow_client import RegistrySettings, open_registry
 from mlops_gate.registry.uris import resolve
 from mlops_gate.results import Verdict
-from tests.integration.registry.conftest import MlflowServer
+from tests.integration.mlflow_server import MlflowServer
 from tests.unit.registry.support import make_project, write_evidence_for
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from mlflow import MlflowClient
 from mlops_gate.registry import commands
 from mlops_gate.registry.errors import RegistryError
 from mlops_gate.registry.lock import LOCK_PREFIX
-from tests.integration.registry.conftest import MlflowServer
+from tests.integration.mlflow_server import MlflowServer
 from tests.support import REPO
 from tests.unit.registry.support import make_project, write_evidence_for
 

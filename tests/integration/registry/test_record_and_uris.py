@@ -21,7 +21,7 @@ from mlops_gate.registry.mlflow_client import RegistrySettings, open_registry
 from mlops_gate.registry.uris import resolve
 from mlops_gate.report import CheckReport
 from mlops_gate.results import GateResult, Verdict
-from tests.integration.registry.conftest import MlflowServer
+from tests.integration.mlflow_server import MlflowServer
 from tests.unit.registry.support import make_project, write_evidence_for
 
 pytestmark = pytest.mark.integration

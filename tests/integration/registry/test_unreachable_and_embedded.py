@@ -12,7 +12,7 @@ import pytest
 
 from mlops_gate.registry import commands
 from mlops_gate.registry.errors import RegistryError
-from tests.integration.registry.conftest import MlflowServer, free_port
+from tests.integration.mlflow_server import MlflowServer, free_port
 from tests.unit.registry.support import make_project, write_evidence_for
 
 pytestmark = pytest.mark.integration

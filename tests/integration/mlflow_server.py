@@ -1,4 +1,4 @@
-"""A real `mlflow server` for the registry tests: one per test session, always stopped.
+"""A real `mlflow server` for the integration tests: one per test session, always stopped.
 
 sqlite backend and artifacts in a temporary folder, `--workers 1` (ready in ~10-40 s here; 4 workers
 take twice as long and 2.3 GB), 127.0.0.1 on a free port. The server runs in its own process group
