@@ -64,7 +64,7 @@ class PredictRequest(BaseModel):
 class ServedModel:
     """An ONNX Runtime session plus what its metadata says about inputs, outputs and classes."""
 
-    def __init__(self, path: Path, device: str = "cpu") -> None:
+    def __init__(self, path: Path, device: str = "cpu", features: list[str] | None = None) -> None:
         import onnxruntime as ort
 
         providers = ["CPUExecutionProvider"]
@@ -80,7 +80,10 @@ class ServedModel:
         meta = self.session.get_modelmeta().custom_metadata_map
         self.inputs = self.session.get_inputs()
         names = [i.name for i in self.inputs]
-        self.features: list[str] = json.loads(meta["features"]) if "features" in meta else names
+        # The `features` metadata `build` writes; else the caller's (MODEL_FEATURES); else the inputs.
+        self.features: list[str] = (
+            json.loads(meta["features"]) if "features" in meta else features or names
+        )
         self.classes: list[Any] | None = json.loads(meta["classes"]) if "classes" in meta else None
         self.matrix = len(self.inputs) == 1 and names[0] not in self.features
         outputs = self.session.get_outputs()
@@ -161,7 +164,12 @@ def validate_rows(model: ServedModel, rows: list[dict[str, Cell]], max_rows: int
 
 
 def create_app(
-    model_path: Path, *, version: str | None = None, device: str = "cpu", max_rows: int = 10_000
+    model_path: Path,
+    *,
+    version: str | None = None,
+    device: str = "cpu",
+    max_rows: int = 10_000,
+    features: list[str] | None = None,
 ) -> FastAPI:
     """The app; the model loads in a background thread so `/health` answers while it does."""
     version = version or _sha256(model_path)[:12]
@@ -189,7 +197,7 @@ def create_app(
 
     def load() -> None:
         try:
-            model = ServedModel(model_path, device)
+            model = ServedModel(model_path, device, features)
             model.warm_up()
             state["model"] = model
         except Exception as exc:  # any load failure is reported by /health and /ready
@@ -260,13 +268,16 @@ def create_app(
 
 
 def from_env() -> FastAPI:
-    """The app as MODEL_PATH, MODEL_VERSION, MODEL_DEVICE, MAX_ROWS say (uvicorn --factory)."""
+    """The app as MODEL_PATH, MODEL_VERSION, MODEL_DEVICE, MAX_ROWS and MODEL_FEATURES (a JSON
+    list, for a model without `features` metadata) say (uvicorn --factory)."""
     path = Path(os.environ.get("MODEL_PATH", Path(__file__).with_name("model.onnx")))
+    features = os.environ.get("MODEL_FEATURES")
     return create_app(
         path,
         version=os.environ.get("MODEL_VERSION") or None,
         device=os.environ.get("MODEL_DEVICE", "cpu"),
         max_rows=int(os.environ.get("MAX_ROWS", "10000")),
+        features=json.loads(features) if features else None,
     )
 
 
