@@ -4,13 +4,61 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_gate import __version__
 from mlops_gate.errors import ExitCode
 from mlops_gate.results import GateResult, overall_exit_code, overall_verdict
 
+if TYPE_CHECKING:
+    from mlops_gate.artifacts.variants import Artifact
+
 RESULTS_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    """One artifact of `check --artifacts`: its file and every gate's result on it.
+
+    `shared` names the gates that read no model: evaluated once, the same result in every variant.
+    """
+
+    variant: str
+    method: str
+    path: str
+    sha256: str
+    gates: list[GateResult]
+    shared: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, artifact: Artifact, gates: list[GateResult], shared: set[str]) -> VariantResult:
+        return cls(
+            artifact.variant,
+            artifact.method,
+            str(artifact.path),
+            artifact.sha256,
+            gates,
+            frozenset(shared),
+        )
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return overall_exit_code(self.gates)
+
+    @property
+    def verdict(self) -> str:
+        return overall_verdict(self.exit_code)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "variant": self.variant,
+            "method": self.method,
+            "path": self.path,
+            "sha256": self.sha256,
+            "verdict": self.verdict,
+            "exit_code": int(self.exit_code),
+            "gates": [{**gate.to_json(), "shared": gate.id in self.shared} for gate in self.gates],
+        }
 
 
 @dataclass(frozen=True)
@@ -26,10 +74,13 @@ class CheckReport:
     started_at: str = ""
     duration_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    # `check --artifacts`: the float model first, then each quantized variant. `gates` stay the
+    # float model's; the verdict is the worst over every variant (a failing variant fails).
+    variants: list[VariantResult] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
-        return overall_exit_code(self.gates)
+        return overall_exit_code(self.gates + [g for v in self.variants for g in v.gates])
 
     @property
     def verdict(self) -> str:
@@ -51,6 +102,7 @@ class CheckReport:
             "started_at": self.started_at,
             "duration_s": self.duration_s,
             "gates": [gate.to_json() for gate in self.gates],
+            **({"variants": [v.to_json() for v in self.variants]} if self.variants else {}),
         }
 
     def to_json_text(self) -> str:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 MANIFEST = "build.json"
 FLOAT_FILE = "model.onnx"
+REGISTRY_TIMEOUT_S = 120.0  # downloading a registry source (`build` has no --timeout yet)
 
 
 @dataclass
@@ -109,6 +110,11 @@ def _export(loaded: LoadedPolicy, context: EvaluationContext, spec: ArtifactsSpe
         torch_output=spec.onnx.torch_output if spec.onnx else "logits",
         classes=list(policy.model.classes) if policy.model and policy.model.classes else None,
     )
+    if source.path.startswith(("models:/", "runs:/")):
+        from mlops_gate.artifacts.registry_source import fetch
+
+        found = fetch(loaded, source.path, REGISTRY_TIMEOUT_S)
+        return export_file(found.path, source.trust, request, origin=found.info())
     return export_file(loaded.resolve(source.path), source.trust, request)
 
 

@@ -46,17 +46,30 @@ class Engine:
         return ["podman", "push", tag] if self.name == "podman" else [*BUILDAH, "push", tag]
 
     def inspect_labels_command(self, tag: str) -> list[str]:
+        """buildah: the whole inspect JSON (1.28, Debian 12's, has no `json` template function)."""
         if self.name == "buildah":
-            return [
-                *BUILDAH,
-                "inspect",
-                "--type",
-                "image",
-                "--format",
-                "{{json .OCIv1.Config.Labels}}",
-                tag,
-            ]
+            return [*BUILDAH, "inspect", "--type", "image", tag]
         return [self.name, "image", "inspect", "--format", "{{json .Config.Labels}}", tag]
+
+
+def image_labels(engine: Engine, tag: str, timeout: float = 120) -> dict[str, str]:
+    """The labels of the built image `tag`, read back from the engine."""
+    import json
+
+    done = subprocess.run(
+        engine.inspect_labels_command(tag),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["(no output)"]
+        raise MlopsGateError(f"{engine.name} inspect {tag} failed: {lines[-1]}")
+    document = json.loads(done.stdout)
+    if engine.name == "buildah":
+        document = (document.get("OCIv1") or {}).get("config", {}).get("Labels")
+    return {str(k): str(v) for k, v in (document or {}).items()}
 
 
 def detect() -> Engine | None:

@@ -4,6 +4,8 @@
 |---|---|
 | `.onnx` | `onnx.checker`, external data kept inside its folder, passed through |
 | `.joblib` / `.pkl` (`trust: pickle`) | sklearn estimator/pipeline → skl2onnx; torch module |
+| LightGBM / XGBoost in such a pickle (alone or last in a pipeline) | onnxmltools, via skl2onnx |
+| `models:/...`, `runs:/...` (MLflow onnx, sklearn, pytorch flavours) | downloaded, then as above |
 | `.pt` / `.pth` (TorchScript; pickled module with `trust: pickle`) | `torch.onnx.export` |
 
 Every result gets its duplicate opset imports merged (see `opset.py`) and the `features`,
@@ -51,12 +53,16 @@ class Exported:
     source: dict[str, Any] = field(default_factory=dict)
 
 
-def export_file(path: Path, trust: str | None, request: ExportRequest) -> Exported:
-    """Read the source model at `path` and export it; pickles are refused before a byte is read."""
+def export_file(
+    path: Path, trust: str | None, request: ExportRequest, origin: dict[str, Any] | None = None
+) -> Exported:
+    """Read the source model at `path` and export it; pickles are refused before a byte is read.
+
+    `origin` (a registry URI's `uri`, `flavour`, `version`, `run_id`) joins the source metadata.
+    """
     if str(path).startswith(("models:/", "runs:/")):
         raise InputError(
-            f"{path}: registry URIs are not exported by build yet; download the model and point "
-            "artifacts.source.path at the file"
+            f"{path}: a registry URI: download it first (`registry_source.fetch`, as build does)"
         )
     suffix = path.suffix.lower()
     if suffix in PICKLE_SUFFIXES and trust != "pickle":
@@ -65,18 +71,23 @@ def export_file(path: Path, trust: str | None, request: ExportRequest) -> Export
             "set `trust: pickle` on artifacts.source if you trust its origin"
         )
     check_readable(path, "source model")
-    source = {"path": str(path), "sha256": sha256_file(path)}
+    source = {"path": str(path), "sha256": sha256_file(path), **(origin or {})}
     if suffix == ".onnx":
         return _finish(_passthrough(path, request), source)
+    from mlops_gate.artifacts import registry_source
     from mlops_gate.artifacts.torch_export import TORCHSCRIPT_SUFFIXES, load_torch_module
 
     if suffix in TORCHSCRIPT_SUFFIXES:
         return _finish(export_object(load_torch_module(path, trust), request), source)
     if suffix in PICKLE_SUFFIXES:
         return _finish(export_object(_unpickle(path), request), source)
+    if suffix == ".skops":
+        return _finish(export_object(registry_source.load_skops(path, trust), request), source)
+    if suffix == ".pt2":
+        return _finish(export_object(registry_source.load_pt2(path), request), source)
     raise InputError(
         f"{path}: unsupported source model format '{suffix}' (use .onnx, .pt TorchScript, "
-        "or a .joblib/.pkl sklearn or torch model with trust: pickle)"
+        ".pt2 torch.export, .skops, or a .joblib/.pkl sklearn or torch model with trust: pickle)"
     )
 
 
@@ -97,14 +108,18 @@ def export_object(obj: Any, request: ExportRequest) -> Exported:
         )
         kind = "torch"
     elif module == "sklearn" or (hasattr(obj, "fit") and hasattr(obj, "get_params")):
+        from mlops_gate.artifacts.boosting_export import boosting_steps
         from mlops_gate.artifacts.sklearn_export import classes_of, export_sklearn
 
         model = export_sklearn(obj, request.frame, request.features, request.opset)
-        classes, kind = classes_of(obj), "sklearn"
+        boosters = boosting_steps(obj)
+        kind = type(boosters[-1]).__module__.split(".")[0] if boosters else "sklearn"
+        classes = classes_of(obj)
     else:
         raise InputError(
             f"cannot export a {type(obj).__module__}.{type(obj).__name__} to ONNX: "
-            "supported sources are scikit-learn estimators/pipelines, torch modules and .onnx files"
+            "supported sources are scikit-learn estimators/pipelines (LightGBM and XGBoost "
+            "included), torch modules and .onnx files"
         )
     seconds = time.perf_counter() - started
     return Exported(

@@ -4,7 +4,8 @@ Inputs: one 2-D float tensor `X` in feature order when every feature is numeric 
 columns by name; otherwise one `[rows, 1]` input per feature, named after it (string columns as
 string tensors), which is what a `ColumnTransformer` over a DataFrame needs. Both layouts are the
 ones `mlops_gate.loaders.models` feeds. Classifiers export without ZipMap, so probabilities come
-out as a plain `[rows, classes]` tensor.
+out as a plain `[rows, classes]` tensor. LightGBM/XGBoost steps convert through onnxmltools
+(`boosting_export.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ def export_sklearn(estimator: Any, frame: pd.DataFrame, features: list[str], ops
     """An `onnx.ModelProto` for a fitted estimator; `frame` gives the feature columns' types."""
     from skl2onnx import convert_sklearn
 
+    from mlops_gate.artifacts import boosting_export
+
+    estimator = boosting_export.prepare(estimator)
     check_convertible(estimator)
     options = {id(step): {"zipmap": False} for step in _classifiers(estimator)}
     try:
@@ -29,7 +33,7 @@ def export_sklearn(estimator: Any, frame: pd.DataFrame, features: list[str], ops
             estimator,
             initial_types=initial_types(estimator, frame, features),
             options=options or None,
-            target_opset=opset,
+            target_opset=boosting_export.target_opsets(opset, estimator),
         )
     except InputError:
         raise

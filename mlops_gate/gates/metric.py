@@ -19,6 +19,11 @@ Numbers are scikit-learn's (DESIGN.md "Definitions" -> Metrics; see `mlops_gate.
   upper bound of the paired bootstrap of the drop/increase (both models on the same resampled
   rows). details then hold ci_low, ci_high, confidence, n_resamples, seed and, with a baseline,
   delta_ci_low/delta_ci_high (the interval of value - baseline).
+- `max_drop_vs_float` / `max_increase_vs_float` (issue 3): in a quantized variant's evaluation
+  (`check --artifacts dist/`), the variant's metric against the float model's on the same rows;
+  `details.float_value` and `details.delta_vs_float` (= value - float), with `confidence` the upper
+  bound of the paired bootstrap. Elsewhere (the float model, a plain `check`) they do not apply:
+  `details.vs_float` says so, and a gate with no other limit is `skip`.
 - fail when any limit is broken: the message names each broken limit and by how much, on one line.
 - error, never pass, when the gate cannot decide: NaN/inf in targets, predictions or scores, an
   empty eval set, a single class for roc_auc (or in a bootstrap resample), no probability output
@@ -45,6 +50,7 @@ MetricName = Literal[
 ]
 CLASSIFICATION = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"})
 LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse"})
+LIMITS = ("min", "max", "max_drop", "max_increase", "max_drop_vs_float", "max_increase_vs_float")
 
 
 class Config(GateConfig):
@@ -63,6 +69,18 @@ class Config(GateConfig):
         default=None,
         ge=0,
         description="Fail if the metric is this much above the baseline's (lower-is-better).",
+    )
+    max_drop_vs_float: float | None = Field(
+        default=None,
+        ge=0,
+        description="In a quantized variant's evaluation (check --artifacts): fail if the metric "
+        "is this much below the float model's on the same rows (higher-is-better).",
+    )
+    max_increase_vs_float: float | None = Field(
+        default=None,
+        ge=0,
+        description="In a quantized variant's evaluation (check --artifacts): fail if the metric "
+        "is this much above the float model's on the same rows (lower-is-better).",
     )
     confidence: float | None = Field(
         default=None,
@@ -90,19 +108,31 @@ class Config(GateConfig):
 
     @model_validator(mode="after")
     def _limits(self) -> Config:
-        if all(v is None for v in (self.min, self.max, self.max_drop, self.max_increase)):
-            raise ValueError("set at least one of min, max, max_drop, max_increase")
-        if self.max_drop is not None and self.metric in LOWER_IS_BETTER:
+        if all(getattr(self, name) is None for name in LIMITS):
+            raise ValueError(
+                "set at least one of min, max, max_drop, max_increase, max_drop_vs_float, "
+                "max_increase_vs_float"
+            )
+        lower = self.metric in LOWER_IS_BETTER
+        if self.max_drop is not None and lower:
             raise ValueError(f"{self.metric} is lower-is-better: use max_increase, not max_drop")
-        if self.max_increase is not None and self.metric not in LOWER_IS_BETTER:
+        if self.max_increase is not None and not lower:
             raise ValueError(f"{self.metric} is higher-is-better: use max_drop, not max_increase")
+        if self.max_drop_vs_float is not None and lower:
+            raise ValueError(
+                f"{self.metric} is lower-is-better: use max_increase_vs_float, not max_drop_vs_float"
+            )
+        if self.max_increase_vs_float is not None and not lower:
+            raise ValueError(
+                f"{self.metric} is higher-is-better: use max_drop_vs_float, not max_increase_vs_float"
+            )
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is greater than max")
         return self
 
 
 def evaluate(config: Config, context: EvaluationContext) -> GateResult:
-    """The metric of the model (and of the baseline), checked against every limit."""
+    """The metric of the model (and of the baseline, and the float model), against every limit."""
     from mlops_gate.errors import GateError
     from mlops_gate.metrics.errors import MetricUndefined
     from mlops_gate.results import GateResult, Verdict
@@ -111,22 +141,33 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     first_run = context.baseline_note() if relative and not context.has_baseline() else None
     if relative and not context.has_baseline() and first_run is None:
         raise GateError("max_drop/max_increase compare with a baseline, and the policy has none")
-    if first_run is not None and config.min is None and config.max is None:
+    wants_float = config.max_drop_vs_float is not None or config.max_increase_vs_float is not None
+    reference = float_reference(context) if wants_float else None
+    float_note = _vs_float_note(config, reference)
+    not_applied = [note for note in (first_run, float_note) if note]
+    baseline_applies = relative and first_run is None
+    if config.min is None and config.max is None and not baseline_applies and reference is None:
         return GateResult(
             id=config.id or config.default_id(),
             type=config.type,
             verdict=Verdict.SKIP,
-            message=first_run,
+            message="; ".join(not_applied),
         )
     model, value, info = _measure(config, context, "model")
     baseline = _measure(config, context, "baseline")[:2] if context.has_baseline() else None
+    floating = _measure(config, reference, "model")[:2] if reference is not None else None
     try:
-        details = {**info, **_details(config, model, value, baseline)}
+        details = {**info, **_details(config, model, value, baseline, floating)}
     except MetricUndefined as exc:
         raise GateError(f"{config.metric} bootstrap: {exc}") from None
+    if float_note:
+        details["vs_float"] = float_note
     baseline_value = baseline[1] if baseline else None
-    threshold, details["comparator"] = _threshold(config, baseline_value)
+    threshold, details["comparator"] = _threshold(
+        config, baseline_value, floating[1] if floating else None
+    )
     failures = _failures(config, value, baseline_value, details)
+    note = f" ({'; '.join(not_applied)})" if not_applied else ""
     return GateResult(
         id=config.id or config.default_id(),
         type=config.type,
@@ -135,9 +176,29 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
         threshold=threshold,
         baseline_value=baseline_value,
         message=("; ".join(failures) if failures else _summary(value, baseline_value, details))
-        + (f" ({first_run})" if first_run else ""),
+        + note,
         details=details,
     )
+
+
+def float_reference(context: EvaluationContext) -> EvaluationContext | None:
+    """The float model's context when `context` evaluates a quantized variant, else None.
+
+    `check --artifacts` sets `float_context` on each variant's context
+    (`mlops_gate.artifacts.variants.VariantContext`); the float model and a plain check have none.
+    """
+    from mlops_gate.context import EvaluationContext
+
+    found = getattr(context, "float_context", None)
+    return found if isinstance(found, EvaluationContext) else None
+
+
+def _vs_float_note(config: Config, reference: EvaluationContext | None) -> str | None:
+    if reference is not None:
+        return None
+    if config.max_drop_vs_float is None and config.max_increase_vs_float is None:
+        return None
+    return "the *_vs_float limits apply to quantized variants only (check --artifacts)"
 
 
 def _measure(
@@ -215,39 +276,52 @@ def _match_label(wanted: Any, labels: Iterable[Any]) -> Any:
 
 
 def _details(
-    config: Config, model: Statistic, value: float, baseline: tuple[Statistic, float] | None
+    config: Config,
+    model: Statistic,
+    value: float,
+    baseline: tuple[Statistic, float] | None,
+    floating: tuple[Statistic, float] | None = None,
 ) -> dict[str, Any]:
     from mlops_gate.metrics.bootstrap import bootstrap_ci, paired_bootstrap
 
-    limits = ("min", "max", "max_drop", "max_increase")
     details: dict[str, Any] = {"metric": config.metric, "rows": model.n}
     details.update(
-        {name: getattr(config, name) for name in limits if getattr(config, name) is not None}
+        {name: getattr(config, name) for name in LIMITS if getattr(config, name) is not None}
     )
     if baseline is not None:
         details["delta"] = value - baseline[1]
+    if floating is not None:
+        details.update(float_value=floating[1], delta_vs_float=value - floating[1])
     if config.confidence is None:
         return details
     level, n, seed = config.confidence, config.n_resamples, config.seed
     interval = bootstrap_ci(model, confidence=level, n_resamples=n, seed=seed)
     details.update(ci_low=interval.low, ci_high=interval.high)
     details.update(confidence=level, n_resamples=n, seed=seed)
-    if baseline is not None:
-        paired = paired_bootstrap(model, baseline[0], confidence=level, n_resamples=n, seed=seed)
-        details.update(delta_ci_low=paired.low, delta_ci_high=paired.high)
+    for prefix, other in (("delta", baseline), ("delta_vs_float", floating)):
+        if other is not None:
+            paired = paired_bootstrap(model, other[0], confidence=level, n_resamples=n, seed=seed)
+            details.update({f"{prefix}_ci_low": paired.low, f"{prefix}_ci_high": paired.high})
     return details
 
 
-def _threshold(config: Config, baseline_value: float | None) -> tuple[float | None, str]:
+def _threshold(
+    config: Config, baseline_value: float | None, float_value: float | None = None
+) -> tuple[float | None, str]:
+    """`min`, else `max`, else the value the baseline (else the float model) limit allows."""
     if config.min is not None:
         return config.min, "≥"
     if config.max is not None:
         return config.max, "≤"
-    if baseline_value is None:
-        return None, "≥"
-    if config.max_drop is not None:
-        return baseline_value - config.max_drop, "≥"
-    return baseline_value + (config.max_increase or 0.0), "≤"
+    for reference, drop, increase in (
+        (baseline_value, config.max_drop, config.max_increase),
+        (float_value, config.max_drop_vs_float, config.max_increase_vs_float),
+    ):
+        if reference is not None and drop is not None:
+            return reference - drop, "≥"
+        if reference is not None and increase is not None:
+            return reference + increase, "≤"
+    return None, "≤" if config.metric in LOWER_IS_BETTER else "≥"
 
 
 def _failures(
@@ -265,18 +339,35 @@ def _failures(
         failures.append(
             f"{name}{bound} {high:.6g} is above max {config.max:g} by {high - config.max:.3g}"
         )
-    if baseline is None:
-        return failures
-    delta = details["delta"]
-    if config.metric in LOWER_IS_BETTER:
-        word, limit, worse = "increase", config.max_increase, details.get("delta_ci_high", delta)
-    else:  # the pessimistic drop is minus the lower end of the paired delta's interval
-        word, limit, worse = "drop", config.max_drop, -details.get("delta_ci_low", delta)
-    if limit is not None and worse > limit:
-        failures.append(
-            f"{name} {word}{bound} {worse:.3g} from baseline {baseline:.6g} "
-            f"exceeds max_{word} {limit:g} by {worse - limit:.3g}"
-        )
+    lower_is_better = config.metric in LOWER_IS_BETTER
+    for prefix, against, reference, limit in (
+        (
+            "delta",
+            "baseline",
+            baseline,
+            config.max_increase if lower_is_better else config.max_drop,
+        ),
+        (
+            "delta_vs_float",
+            "float model",
+            details.get("float_value"),
+            config.max_increase_vs_float if lower_is_better else config.max_drop_vs_float,
+        ),
+    ):
+        if reference is None or limit is None:
+            continue
+        delta = details[prefix]
+        # Pessimistic: the upper end of an increase's interval, minus the lower end of a delta's.
+        if lower_is_better:
+            word, worse = "increase", details.get(f"{prefix}_ci_high", delta)
+        else:
+            word, worse = "drop", -details.get(f"{prefix}_ci_low", delta)
+        if worse > limit:
+            key = f"max_{word}" + ("_vs_float" if prefix == "delta_vs_float" else "")
+            failures.append(
+                f"{name} {word}{bound} {worse:.3g} from {against} {reference:.6g} "
+                f"exceeds {key} {limit:g} by {worse - limit:.3g}"
+            )
     return failures
 
 
@@ -287,4 +378,6 @@ def _summary(value: float, baseline: float | None, details: dict[str, Any]) -> s
         text += f" ({level} CI {details['ci_low']:.6g} to {details['ci_high']:.6g})"
     if baseline is not None:
         text += f", baseline {baseline:.6g} (delta {details['delta']:+.3g})"
+    if "float_value" in details:
+        text += f", float model {details['float_value']:.6g} ({details['delta_vs_float']:+.3g})"
     return text + ": within every limit"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from mlops_gate.results import GateResult, Verdict
+
+if TYPE_CHECKING:
+    from mlops_gate.report import VariantResult
 
 VERDICT_ICONS = {
     Verdict.PASS: "✅",
@@ -57,3 +61,37 @@ def counts(gates: list[GateResult]) -> str:
         tally[gate.verdict.value] = tally.get(gate.verdict.value, 0) + 1
     order = [v.value for v in Verdict]
     return ", ".join(f"{tally[v]} {v}" for v in order if v in tally)
+
+
+VARIANTS_NOTE = "Every artifact is gated (check --artifacts): a failing variant fails the check."
+
+
+def variant_header(variant: VariantResult) -> str:
+    """A variant's column title: its name and a short sha256 (`int8 · 3f2a9c01b7d4`)."""
+    return f"{variant.variant} · {variant.sha256[:12]}"
+
+
+def variant_cell(variant: VariantResult, gate: GateResult, first: bool) -> str:
+    """A gate's value and verdict on one variant; a data-only gate shows once, then `same`."""
+    if gate.id in variant.shared and not first:
+        return "same"
+    return f"{measured(gate, gate.value)} {gate.verdict.value}"
+
+
+def variant_problems(variants: list[VariantResult]) -> list[tuple[str, GateResult]]:
+    """(variant, gate) for every non-passing model gate of a quantized variant, with a message."""
+    return [
+        (variant.variant, gate)
+        for variant in variants[1:]
+        for gate in variant.gates
+        if gate.id not in variant.shared and gate.verdict is not Verdict.PASS and gate.message
+    ]
+
+
+def variants_summary(variants: list[VariantResult]) -> str:
+    """`2 artifacts gated, failing: int8` (empty without `check --artifacts`)."""
+    if not variants:
+        return ""
+    bad = [v.variant for v in variants if v.verdict != "pass"]
+    tail = f"not passing: {', '.join(bad)}" if bad else "all pass"
+    return f"{len(variants)} artifacts gated, {tail}"

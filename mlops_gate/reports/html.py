@@ -13,7 +13,17 @@ from html import escape
 from mlops_gate import __version__
 from mlops_gate.report import CheckReport
 from mlops_gate.reports.charts import COLORS, charts_for
-from mlops_gate.reports.formatting import counts, delta, measured, number, threshold
+from mlops_gate.reports.formatting import (
+    VARIANTS_NOTE,
+    counts,
+    delta,
+    measured,
+    number,
+    threshold,
+    variant_cell,
+    variant_header,
+    variants_summary,
+)
 from mlops_gate.results import GateResult, Verdict
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -61,6 +71,7 @@ def render(report: CheckReport) -> str:
             "<body><main>",
             _banner(report),
             _table(report.gates),
+            _variants(report),
             *(section for section in sections if section),
             _footer(report),
             "</main></body>",
@@ -72,6 +83,8 @@ def render(report: CheckReport) -> str:
 
 def _banner(report: CheckReport) -> str:
     facts = [counts(report.gates) or "no gates", f"exit code {int(report.exit_code)}"]
+    if report.variants:
+        facts.insert(1, variants_summary(report.variants))
     if report.model_sha256:
         facts.append(f"model {report.model_sha256[:12]}")
     if report.baseline_uri:
@@ -101,6 +114,28 @@ def _table(gates: list[GateResult]) -> str:
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _variants(report: CheckReport) -> str:
+    """`check --artifacts`: a column per artifact and a verdict row (empty without variants)."""
+    if not report.variants:
+        return ""
+    head = "<th>gate</th>" + "".join(
+        f"<th>{escape(variant_header(v))}</th>" for v in report.variants
+    )
+    rows = []
+    for index, gate in enumerate(report.gates):
+        cells = "".join(
+            f'<td class="num">{escape(variant_cell(v, v.gates[index], first=i == 0))}</td>'
+            for i, v in enumerate(report.variants)
+        )
+        rows.append(f"<tr><td><code>{escape(gate.id)}</code></td>{cells}</tr>")
+    verdicts = "".join(f"<td>{_badge(Verdict(v.verdict))}</td>" for v in report.variants)
+    rows.append(f"<tr><td>verdict</td>{verdicts}</tr>")
+    return (
+        f'<section><h2>Artifacts</h2><p class="meta">{escape(VARIANTS_NOTE)}</p>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def _section(gate: GateResult) -> str:

@@ -1,4 +1,8 @@
-"""JUnit XML: one testcase per gate; `fail` is a failure, `error` an error, `skip` skipped."""
+"""JUnit XML: one testcase per gate; `fail` is a failure, `error` an error, `skip` skipped.
+
+With `check --artifacts`, each quantized variant's model gates are testcases too, named
+`<variant>/<gate id>`, so a failing variant fails the suite as it fails the check.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ from mlops_gate.results import Verdict
 
 
 def render(report: CheckReport) -> str:
-    gates = report.gates
+    gates = list(report.gates)
+    names = [gate.id for gate in gates]
+    for variant in report.variants[1:]:
+        for gate in variant.gates:
+            if gate.id not in variant.shared:
+                gates.append(gate)
+                names.append(f"{variant.variant}/{gate.id}")
     suite = ET.Element(
         "testsuite",
         name=f"mlops-gate.{report.policy_name}",
@@ -20,12 +30,12 @@ def render(report: CheckReport) -> str:
         skipped=str(sum(g.verdict is Verdict.SKIP for g in gates)),
         time=f"{report.duration_s:.3f}",
     )
-    for gate in gates:
+    for gate, name in zip(gates, names, strict=True):
         case = ET.SubElement(
             suite,
             "testcase",
             classname=f"mlops-gate.{report.policy_name}.{gate.type}",
-            name=gate.id,
+            name=name,
             time=f"{gate.duration_s:.3f}",
         )
         summary = f"value {number(gate.value)}, threshold {threshold(gate)}: {gate.message}"

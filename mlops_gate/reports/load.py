@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_gate.errors import InputError
-from mlops_gate.report import RESULTS_SCHEMA, CheckReport
+from mlops_gate.report import RESULTS_SCHEMA, CheckReport, VariantResult
 from mlops_gate.results import GateResult, Verdict
 
 
@@ -56,6 +56,7 @@ def report_from_json(data: Any) -> CheckReport:
         baseline_version=_optional_text(baseline, "version", "baseline"),
         started_at=_text(data, "started_at", "results JSON", default=""),
         duration_s=_number(data, "duration_s", "results JSON") or 0.0,
+        variants=_variants(data.get("variants", []), len(gates)),
     )
     stated = data.get("verdict")
     if stated is not None and stated != report.verdict:
@@ -63,6 +64,32 @@ def report_from_json(data: Any) -> CheckReport:
             f"results JSON: verdict {stated!r} does not match its gates ({report.verdict})"
         )
     return report
+
+
+def _variants(raw: Any, gate_count: int) -> list[VariantResult]:
+    """`variants` (check --artifacts): each with as many gates as the top level, in its order."""
+    if not isinstance(raw, list):
+        raise InputError("results JSON: variants: expected a list")
+    variants = []
+    for index, entry in enumerate(raw):
+        where = f"variants[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("gates"), list):
+            raise InputError(f"results JSON: {where}: expected an object with a gates list")
+        gates = [gate_from_json(g, f"{where}.gates[{i}]") for i, g in enumerate(entry["gates"])]
+        if len(gates) != gate_count:
+            raise InputError(f"results JSON: {where}.gates: expected {gate_count} gates")
+        shared = {g["id"] for g in entry["gates"] if g.get("shared") is True}
+        variants.append(
+            VariantResult(
+                variant=_text(entry, "variant", where),
+                method=_text(entry, "method", where, default=""),
+                path=_text(entry, "path", where),
+                sha256=_text(entry, "sha256", where),
+                gates=gates,
+                shared=frozenset(shared),
+            )
+        )
+    return variants
 
 
 def gate_from_json(raw: Any, where: str) -> GateResult:

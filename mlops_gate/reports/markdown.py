@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from mlops_gate.report import CheckReport
 from mlops_gate.reports.escape import markdown_text
-from mlops_gate.reports.formatting import VERDICT_ICONS, counts, delta, measured, number, threshold
+from mlops_gate.reports.formatting import (
+    VARIANTS_NOTE,
+    VERDICT_ICONS,
+    counts,
+    delta,
+    measured,
+    number,
+    threshold,
+    variant_cell,
+    variant_header,
+    variant_problems,
+    variants_summary,
+)
 from mlops_gate.results import GateResult, Verdict
 
 # The bias gate's per-group fields (DESIGN.md), in reading order; any others follow.
@@ -16,8 +28,9 @@ def render(report: CheckReport) -> str:
     lines = [
         f"## mlops-gate · {markdown_text(report.policy_name)}",
         "",
-        f"{_HEADLINES[report.verdict]} — {counts(report.gates)} (exit {int(report.exit_code)}, "
-        f"{report.duration_s:.1f} s)",
+        f"{_HEADLINES[report.verdict]} — {counts(report.gates)}"
+        + (f"; {variants_summary(report.variants)}" if report.variants else "")
+        + f" (exit {int(report.exit_code)}, {report.duration_s:.1f} s)",
         "",
     ]
     if report.model_sha256:
@@ -29,8 +42,43 @@ def render(report: CheckReport) -> str:
         for gate in notes:
             message = markdown_text(gate.message, limit=1000)
             lines.append(f"- **{markdown_text(gate.id)}** ({gate.verdict.value}): {message}")
+    lines += variants_section(report)
     lines += breakdowns(report.gates)
     return "\n".join(lines) + "\n"
+
+
+def variants_section(report: CheckReport) -> list[str]:
+    """`check --artifacts`: a column per artifact, a verdict row, and the variants' problems."""
+    if not report.variants:
+        return []
+    names = [markdown_text(variant_header(v)) for v in report.variants]
+    lines = [
+        "",
+        "### Artifacts",
+        "",
+        f"_{markdown_text(VARIANTS_NOTE)}_",
+        "",
+        "| gate | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for index, gate in enumerate(report.gates):
+        cells = [
+            markdown_text(variant_cell(v, v.gates[index], first=i == 0))
+            for i, v in enumerate(report.variants)
+        ]
+        lines.append(f"| {markdown_text(gate.id)} | " + " | ".join(cells) + " |")
+    verdicts = [f"**{v.verdict}**" for v in report.variants]
+    lines.append("| verdict | " + " | ".join(verdicts) + " |")
+    problems = variant_problems(report.variants)
+    if problems:
+        lines.append("")
+    for name, gate in problems:
+        message = markdown_text(gate.message, limit=1000)
+        lines.append(
+            f"- **{markdown_text(name)}** {markdown_text(gate.id)} ({gate.verdict.value}): "
+            f"{message}"
+        )
+    return lines
 
 
 def gate_table(gates: list[GateResult], baseline_label: str = "baseline") -> list[str]:

@@ -14,8 +14,8 @@ from mlops_gate import __version__
 from mlops_gate.report import CheckReport
 from mlops_gate.reports import snapshot
 from mlops_gate.reports.escape import markdown_text
-from mlops_gate.reports.formatting import VERDICT_ICONS, counts, delta, number
-from mlops_gate.reports.markdown import breakdowns, gate_table
+from mlops_gate.reports.formatting import VERDICT_ICONS, counts, delta, number, variants_summary
+from mlops_gate.reports.markdown import breakdowns, gate_table, variants_section
 from mlops_gate.reports.snapshot import Snapshot
 from mlops_gate.results import GateResult, Verdict
 
@@ -45,6 +45,7 @@ def render(
     `report_url` links the workflow run whose artifacts hold the HTML report.
     """
     head = [*_headline(report, sha), "", *gate_table(report.gates, baseline_label="champion")]
+    head += variants_section(report)
     optional = (
         _changes(report, previous) + _notes(report.gates) + breakdowns(report.gates, BREAKDOWN_ROWS)
     )
@@ -90,6 +91,8 @@ def _size(text: str) -> int:
 
 def _headline(report: CheckReport, sha: str | None) -> list[str]:
     facts = [f"**{counts(report.gates) or 'no gates'}**", f"exit {int(report.exit_code)}"]
+    if report.variants:
+        facts.insert(1, variants_summary(report.variants))
     if sha and _SHA.match(sha):
         facts.append(f"commit `{sha[:7]}`")
     if report.model_sha256:

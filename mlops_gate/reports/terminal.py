@@ -13,7 +13,17 @@ from rich.table import Table
 
 from mlops_gate.progress import Advance
 from mlops_gate.report import CheckReport
-from mlops_gate.reports.formatting import counts, delta, measured, threshold
+from mlops_gate.reports.formatting import (
+    VARIANTS_NOTE,
+    counts,
+    delta,
+    measured,
+    threshold,
+    variant_cell,
+    variant_header,
+    variant_problems,
+    variants_summary,
+)
 from mlops_gate.results import Verdict
 
 _STYLES = {
@@ -23,6 +33,7 @@ _STYLES = {
     Verdict.ERROR: "bold magenta",
     Verdict.SKIP: "dim",
 }
+_STYLE_BY_NAME = {"pass": "green", "fail": "bold red", "error": "bold magenta"}
 _FINAL = {
     "pass": ("PASS", "bold green"),
     "fail": ("FAIL", "bold red"),
@@ -56,13 +67,41 @@ def render(report: CheckReport, console: Console) -> None:
             console.print(
                 f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/] {escape(gate.id)}: {escape(gate.message)}"
             )
+    if report.variants:
+        _variants(report, console)
     label, style = _FINAL[report.verdict]
     reused = sum(gate.cached for gate in report.gates)
     from_cache = f", {reused} from cache (--no-cache to re-run them)" if reused else ""
+    artifacts = f"; {variants_summary(report.variants)}" if report.variants else ""
     console.print(
-        f"[{style}]{label}[/] {escape(report.policy_name)}: {counts(report.gates)} "
-        f"in {report.duration_s:.1f} s{from_cache} (exit {int(report.exit_code)})"
+        f"[{style}]{label}[/] {escape(report.policy_name)}: {counts(report.gates)}"
+        f"{escape(artifacts)} in {report.duration_s:.1f} s{from_cache} "
+        f"(exit {int(report.exit_code)})"
     )
+
+
+def _variants(report: CheckReport, console: Console) -> None:
+    """A column per artifact (float first), a verdict row, and each variant's problems."""
+    table = Table(title="artifacts", title_justify="left", expand=False)
+    table.add_column("gate", no_wrap=True)
+    for variant in report.variants:
+        table.add_column(escape(variant_header(variant)), justify="right")
+    for index, gate_id in enumerate(gate.id for gate in report.gates):
+        cells = [
+            escape(variant_cell(v, v.gates[index], first=i == 0))
+            for i, v in enumerate(report.variants)
+        ]
+        table.add_row(escape(gate_id), *cells)
+    table.add_row(
+        "verdict", *(f"[{_STYLE_BY_NAME[v.verdict]}]{v.verdict}[/]" for v in report.variants)
+    )
+    console.print(table)
+    for name, gate in variant_problems(report.variants):
+        console.print(
+            f"[{_STYLES[gate.verdict]}]{gate.verdict.value}[/] {escape(name)} "
+            f"{escape(gate.id)}: {escape(gate.message)}"
+        )
+    console.print(f"[dim]{escape(VARIANTS_NOTE)}[/]")
 
 
 class TerminalProgress:

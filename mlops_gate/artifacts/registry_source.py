@@ -1,0 +1,212 @@
+"""MLflow models as build sources: `models:/name@alias`, `models:/name/3`, `runs:/<id>/model`.
+
+The model folder is downloaded through the registry connection every command uses (time limit,
+one-line errors; `mlops_gate.registry`) into `.mlops-gate/cache/build-sources/`, then its `MLmodel`
+says which flavour holds the model and which file that is:
+
+| flavour | file | exported as |
+|---|---|---|
+| `onnx` | `data` (`model.onnx`) | passed through, as a local .onnx |
+| `sklearn` | `pickled_model`: `.pkl` (pickle/cloudpickle) | a local pickle: only with `trust: pickle` |
+| `sklearn` | `pickled_model`: `.skops` (MLflow 3's default) | skops; untrusted types: `trust: pickle` |
+| `pytorch` | `model_data`/`model.pth` (pickle) | a local pickled module: only with `trust: pickle` |
+| `pytorch` | `model_data`/`model.pt2` (MLflow 3's default) | `torch.export.load`, no unpickling |
+
+Nothing is deserialised before the trust check: the refusal is the one a local pickle gets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_gate.errors import InputError
+
+if TYPE_CHECKING:
+    from mlops_gate.policy.loader import LoadedPolicy
+    from mlops_gate.registry.mlflow_client import Registry
+
+FLAVOURS = ("onnx", "sklearn", "pytorch")
+
+
+@dataclass(frozen=True)
+class RegistrySource:
+    """The model file of a registry URI on local disk, and where it came from."""
+
+    uri: str
+    path: Path
+    flavour: str
+    version: str | None = None
+    run_id: str | None = None
+
+    def info(self) -> dict[str, Any]:
+        found = {"uri": self.uri, "flavour": self.flavour}
+        found.update({k: v for k, v in (("version", self.version), ("run_id", self.run_id)) if v})
+        return found
+
+
+def fetch(loaded: LoadedPolicy, uri: str, timeout: float) -> RegistrySource:
+    """Download the model behind `uri` (once) and pick its flavour's model file."""
+    from mlops_gate.registry.commands import settings_for
+    from mlops_gate.registry.mlflow_client import open_registry
+
+    with open_registry(settings_for(loaded, timeout)) as registry:
+        download, version, run_id = _download_uri(registry, uri)
+        root = registry.settings.workdir / "cache" / "build-sources"
+        folder = _cached_download(registry, download, root / _key(uri, version, run_id))
+    flavour, path = model_file(folder, uri)
+    return RegistrySource(uri, path, flavour, version, run_id)
+
+
+def _download_uri(registry: Registry, uri: str) -> tuple[str, str | None, str | None]:
+    """What to download for `uri`, its registry version and its run (an alias is read now)."""
+    from mlops_gate.registry.errors import RegistryMissing
+    from mlops_gate.registry.uris import alias_version, parse_uri
+
+    parsed = parse_uri(uri)
+    if parsed.kind == "run":
+        return uri, None, parsed.run_id
+    assert parsed.name is not None
+    version = parsed.version
+    if parsed.kind == "alias":
+        assert parsed.alias is not None
+        version = alias_version(registry, parsed.name, parsed.alias)
+        if version is None:
+            raise InputError(f"{uri}: alias '{parsed.alias}' is not set on '{parsed.name}'")
+    try:
+        detail = registry.call(
+            f"get {parsed.name} v{version}",
+            registry.client.get_model_version,
+            parsed.name,
+            version,
+        )
+    except RegistryMissing:
+        raise InputError(
+            f"{uri}: registered model '{parsed.name}' has no version {version}"
+        ) from None
+    source = registry.call(
+        "resolve download URI",
+        registry.client.get_model_version_download_uri,
+        parsed.name,
+        version,
+    )
+    return str(source), version, detail.run_id or None
+
+
+def _key(uri: str, version: str | None, run_id: str | None) -> str:
+    """A cache folder name: a registered version and a run's artifacts never change."""
+    return hashlib.sha256(f"{uri}|{version}|{run_id}".encode()).hexdigest()[:24]
+
+
+def _cached_download(registry: Registry, artifact_uri: str, target: Path) -> Path:
+    """`artifact_uri` downloaded into `target` once: staged, then renamed into place."""
+    if target.is_dir():
+        return _model_folder(target)
+    from mlflow.artifacts import download_artifacts
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        registry.call(
+            f"download {artifact_uri}",
+            download_artifacts,
+            artifact_uri=artifact_uri,
+            dst_path=str(staging),
+            tracking_uri=registry.uri,
+        )
+        try:
+            staging.rename(target)
+        except OSError:  # a concurrent build finished the same download first
+            shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return _model_folder(target)
+
+
+def _model_folder(folder: Path) -> Path:
+    """The folder holding `MLmodel` (MLflow downloads `.../model` as `<dst>/model`)."""
+    if (folder / "MLmodel").is_file():
+        return folder
+    found = sorted(folder.rglob("MLmodel"))
+    return found[0].parent if found else folder
+
+
+def model_file(folder: Path, uri: str) -> tuple[str, Path]:
+    """(flavour, model file) of a downloaded MLflow model folder; see the module docstring."""
+    flavours = _flavours(folder / "MLmodel")
+    for flavour, key in (("onnx", "data"), ("sklearn", "pickled_model"), ("pytorch", "model_data")):
+        entry = flavours.get(flavour)
+        if not isinstance(entry, dict) or not isinstance(entry.get(key), str):
+            continue
+        path = (folder / str(entry[key])).resolve()
+        if not path.is_relative_to(folder.resolve()):
+            raise InputError(f"{uri}: the MLmodel file points outside the model folder")
+        if flavour == "pytorch" and path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in (".pth", ".pt2"))
+            if not files:
+                raise InputError(f"{uri}: no model.pth or model.pt2 in the pytorch flavour")
+            path = files[0]
+        return flavour, path
+    kinds = ", ".join(sorted(flavours)) or "none (no MLmodel file)"
+    raise InputError(
+        f"{uri}: no {', '.join(FLAVOURS)} flavour to export (MLmodel flavours: {kinds})"
+    )
+
+
+def _flavours(mlmodel: Path) -> dict[str, Any]:
+    import yaml
+
+    if not mlmodel.is_file():
+        return {}
+    document = yaml.safe_load(mlmodel.read_text(encoding="utf-8")) or {}
+    flavours = document.get("flavors") if isinstance(document, dict) else None
+    return flavours if isinstance(flavours, dict) else {}
+
+
+def load_skops(path: Path, trust: str | None) -> Any:
+    """A skops file: its default-trusted types always, any other type only with `trust: pickle`."""
+    try:
+        import skops.io as sio  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:
+        from mlops_gate.errors import DependencyError
+
+        raise DependencyError(
+            f"{path}: reading a .skops model needs skops: pip install skops"
+        ) from None
+
+    untrusted = sio.get_untrusted_types(file=str(path))
+    if untrusted and trust != "pickle":
+        raise InputError(
+            f"{path}: the skops file holds types skops does not trust by default "
+            f"({', '.join(untrusted[:5])}); set `trust: pickle` on artifacts.source if you "
+            "trust its origin"
+        )
+    try:
+        return sio.load(str(path), trusted=untrusted or None)
+    except Exception as exc:  # skops raises whatever the objects' __setstate__ raises
+        raise InputError(
+            f"{path}: cannot load the skops model ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def load_pt2(path: Path) -> Any:
+    """The module of a `torch.export` program (MLflow 3's `pt2` pytorch format)."""
+    from mlops_gate.artifacts.torch_export import import_torch
+
+    torch = import_torch()
+    try:
+        module = torch.export.load(str(path)).module()
+    except Exception as exc:  # torch raises RuntimeError / ValueError for a bad archive
+        raise InputError(
+            f"{path}: cannot load the pt2 program ({type(exc).__name__}: {exc})"
+        ) from None
+    # torch shadows train()/eval() on the unlifted module with methods that raise; the program is
+    # already captured (MLflow exports it in eval mode), so the flags are all they would set.
+    for name in ("train", "eval"):
+        vars(module).pop(name, None)
+    return module
