@@ -15,14 +15,18 @@ from mlops_gate.errors import InputError
 from mlops_gate.fsutil import atomic_write_text, sha256_file_memo
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mlops_gate.artifacts.build import BuildResult
     from mlops_gate.context import EvaluationContext
+    from mlops_gate.deploy.commands import DeployOutcome
     from mlops_gate.github.deliver import Delivery
+    from mlops_gate.pipeline import RunResult, Stage
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.progress import Progress
     from mlops_gate.registry.commands import HistoryView
     from mlops_gate.registry.promote import PromotionResult
-    from mlops_gate.report import CheckReport
+    from mlops_gate.report import CheckReport, VariantResult
 
 DEFAULT_POLICY = Path("mlops-gate.yaml")
 DEFAULT_TIMEOUT_S = 120.0
@@ -74,11 +78,14 @@ def check(
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
     use_cache: bool = True,
+    artifacts: Path | None = None,
 ) -> CheckReport:
     """Evaluate every gate of the policy, write the requested reports and the evidence file.
 
     With `use_cache`, a gate whose configuration and input files are unchanged since a previous
-    run returns its stored result (marked `cached`); see `mlops_gate.cache`.
+    run returns its stored result (marked `cached`); see `mlops_gate.cache`. With `artifacts` (a
+    `build --out` folder), the gates run on every artifact of its build.json, the float model's
+    results are the report's `gates` and the verdict is the worst over all of them (docs/build.md).
     """
     from mlops_gate.cache import DEFAULT_DIR, GateCache
     from mlops_gate.context import EvaluationContext
@@ -87,13 +94,28 @@ def check(
 
     outputs = outputs or Outputs()
     loaded = validate(policy_path)
+    if artifacts is not None:
+        from mlops_gate.artifacts.variants import read_manifest, with_model
+
+        loaded = with_model(loaded, read_manifest(artifacts)[0].path)
     missing = missing_inputs(loaded)
     if missing:
         raise InputError("\n".join(missing))
     started, clock = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
-    context = EvaluationContext(loaded, progress, timeout=timeout)
-    gates = run_gates(context, GateCache(loaded, DEFAULT_DIR if use_cache else None))
+    cache = GateCache(loaded, DEFAULT_DIR if use_cache else None)
+    variants: list[VariantResult] = []
+    if artifacts is None:
+        context = EvaluationContext(loaded, progress, timeout=timeout)
+        gates = run_gates(context, cache)
+    else:
+        from mlops_gate.artifacts.variants import check_artifacts
+
+        outcome = check_artifacts(loaded, artifacts, progress, timeout=timeout, cache=cache)
+        context, gates, variants = outcome.float_context, outcome.float_gates, outcome.variants
     inputs = _input_files(loaded, context)
+    inputs.update({f"artifacts.{v.variant}": Path(v.path) for v in variants})
+    if artifacts is not None:
+        inputs["artifacts.manifest"] = artifacts / "build.json"
     model = inputs.get("model")
     report = CheckReport(
         policy_name=loaded.policy.name,
@@ -106,6 +128,7 @@ def check(
         baseline_version=context.baseline_version(),
         started_at=started,
         duration_s=round(time.perf_counter() - clock, 3),
+        variants=variants,
     )
     write_outputs(report, outputs, inputs)
     return report
@@ -296,3 +319,80 @@ def _workflow_for(policy: Path) -> str:
         value = json.dumps(relative.as_posix())  # a double-quoted YAML scalar, whatever the path
         text = _POLICY_LINE.sub(lambda match: match.group(1) + value, text, count=1)
     return text
+
+
+def deploy(
+    policy_path: Path,
+    evidence_path: Path = Path(".mlops-gate") / "evidence.json",
+    *,
+    target: str | None = None,
+    dry_run: bool = False,
+    out: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    on_event: Callable[[str], None] | None = None,
+) -> DeployOutcome:
+    """Start the canary of the promoted model on `target` (default: the policy's), docs/deploy.md."""
+    from mlops_gate.deploy.commands import deploy as start
+
+    return start(
+        policy_path,
+        evidence_path,
+        target=target,
+        dry_run=dry_run,
+        out=out,
+        timeout=timeout,
+        on_event=on_event,
+    )
+
+
+def deploy_status(
+    policy_path: Path,
+    evidence_path: Path = Path(".mlops-gate") / "evidence.json",
+    *,
+    target: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> list[str]:
+    """The running (or last) canary of the policy, one line per fact."""
+    from mlops_gate.deploy.commands import status
+
+    return status(policy_path, evidence_path, target=target, timeout=timeout)
+
+
+def deploy_control(
+    policy_path: Path,
+    action: str,
+    evidence_path: Path = Path(".mlops-gate") / "evidence.json",
+    *,
+    target: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> str:
+    """`abort` (back to 0%) or `promote-now` (to 100%) the running canary; what was done."""
+    from mlops_gate.deploy.commands import control
+
+    return control(policy_path, action, evidence_path, target=target, timeout=timeout)
+
+
+def run(
+    policy_path: Path,
+    *,
+    out: Path = Path("dist"),
+    evidence: Path = Path(".mlops-gate") / "evidence.json",
+    outputs: Outputs | None = None,
+    progress: Progress | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    on_stage: Callable[[Stage], None] | None = None,
+    on_event: Callable[[str], None] | None = None,
+) -> RunResult:
+    """build → check → image → promote → deploy, stopping at the first "no" (mlops_gate.pipeline)."""
+    from mlops_gate.pipeline import run as run_pipeline
+
+    return run_pipeline(
+        policy_path,
+        out=out,
+        evidence=evidence,
+        outputs=outputs or Outputs(),
+        progress=progress,
+        timeout=timeout,
+        on_stage=on_stage,
+        on_event=on_event,
+    )

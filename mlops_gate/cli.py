@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from mlops_gate.github.deliver import Delivery
+    from mlops_gate.pipeline import Stage
     from mlops_gate.report import CheckReport
 
 app = typer.Typer(
@@ -106,6 +107,14 @@ def check(
             "--no-cache", help="Evaluate every gate, ignoring results stored by earlier runs."
         ),
     ] = False,
+    artifacts: Annotated[
+        Path | None,
+        typer.Option(
+            "--artifacts",
+            help="A `build --out` folder: gate every artifact in its build.json (float and "
+            "quantized variants); any failing variant fails the check.",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate every gate of POLICY. Exit 0 pass, 1 a gate failed, 2 could not decide, 3 internal error."""
     from rich.console import Console
@@ -124,7 +133,14 @@ def check(
     )
     timeout = _timeout(ctx)
     report = _guarded(
-        lambda: api.check(policy, outputs, progress, timeout=timeout, use_cache=not no_cache)
+        lambda: api.check(
+            policy,
+            outputs,
+            progress,
+            timeout=timeout,
+            use_cache=not no_cache,
+            artifacts=artifacts,
+        )
     )
     if not quiet:
         terminal.render(report, console)
@@ -227,6 +243,129 @@ def build(
     )
     for line in result.lines:
         typer.echo(line)
+
+
+@app.command()
+def deploy(
+    ctx: typer.Context,
+    policy: PolicyArg = Path("mlops-gate.yaml"),
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target", help="local, kubernetes or github (default: deploy.canary.target)."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="kubernetes: write the manifests to --out, apply nothing."),
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for the rendered manifests.")
+    ] = None,
+    evidence: Annotated[Path, typer.Option(help="Evidence file written by check.")] = Path(
+        ".mlops-gate/evidence.json"
+    ),
+    status: Annotated[
+        bool, typer.Option("--status", help="Show the running or last canary and stop.")
+    ] = False,
+    abort: Annotated[
+        bool, typer.Option("--abort", help="Roll the running canary back to 0% now.")
+    ] = False,
+    promote_now: Annotated[
+        bool, typer.Option("--promote-now", help="Skip the remaining steps: canary to 100% now.")
+    ] = False,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Start the canary of a promoted model (steps, live analysis, automatic rollback).
+
+    Exit 0 when the canary reached 100% (or was already serving), 1 when its analysis failed or it
+    was aborted (rolled back, nothing moved), 2 when it could not run (no gated promotion, evidence
+    not matching, a server or the router died).
+    """
+    from mlops_gate import api
+
+    limit = _timeout(ctx, timeout)
+    if target is not None and target not in ("local", "kubernetes", "github"):
+        _fail([f"--target must be local, kubernetes or github, not '{target}'"])
+    asked = (("status", status), ("abort", abort), ("promote-now", promote_now))
+    actions = [name for name, on in asked if on]
+    if len(actions) > 1:
+        _fail([f"use one of --status, --abort, --promote-now (got {', '.join(actions)})"])
+    if actions == ["status"]:
+        for line in _guarded(lambda: api.deploy_status(policy, evidence, target=target)):
+            typer.echo(line)
+        return
+    if actions:
+        action = actions[0]
+        typer.echo(
+            _guarded(
+                lambda: api.deploy_control(policy, action, evidence, target=target, timeout=limit)
+            )
+        )
+        return
+    outcome = _guarded(
+        lambda: api.deploy(
+            policy,
+            evidence,
+            target=target,
+            dry_run=dry_run,
+            out=out,
+            timeout=limit,
+            on_event=lambda line: typer.echo(line, err=True),
+        )
+    )
+    for line in outcome.lines:
+        typer.echo(line)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command("run")
+def run_command(
+    ctx: typer.Context,
+    policy: PolicyArg = Path("mlops-gate.yaml"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the built artifacts.")
+    ] = Path("dist"),
+    evidence: Annotated[Path, typer.Option(help="Evidence file the check writes.")] = Path(
+        ".mlops-gate/evidence.json"
+    ),
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the check's results JSON here.")
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option(help="Write the check's Markdown report here.")
+    ] = None,
+    html: Annotated[Path | None, typer.Option(help="Write the check's HTML report here.")] = None,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """The whole pipeline: build → check → image → promote → deploy; stops at the first "no".
+
+    No image, promotion or deployment unless every gate passed; a re-run after a fault resumes
+    (every stage is idempotent). The exit code is the first failing stage's.
+    """
+    from mlops_gate import api
+
+    limit = _timeout(ctx, timeout)
+    outputs = api.Outputs(json=json_path, markdown=markdown, html=html)
+
+    def stage_line(stage: Stage) -> None:
+        typer.echo(f"{stage.name}: {stage.status}{': ' + stage.detail if stage.detail else ''}")
+
+    result = _guarded(
+        lambda: api.run(
+            policy,
+            out=out,
+            evidence=evidence,
+            outputs=outputs,
+            timeout=limit,
+            on_stage=stage_line,
+            on_event=lambda line: typer.echo(f"  {line}", err=True),
+        )
+    )
+    typer.echo("")
+    for line in result.lines():
+        typer.echo(line)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command("report")

@@ -155,6 +155,39 @@ def _cross_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
             explicit[gate.id] = index
         if gate.type == "metric" and policy.model is not None:
             problems.extend(_metric_task_check(gate, policy.model.task, file, mark, where))
+    return problems + _canary_checks(policy, source, file)
+
+
+def _canary_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
+    """A local canary replays `data.eval` unless given requests; live PSI needs the reference."""
+    canary = policy.deploy.canary if policy.deploy else None
+    if canary is None:
+        return []
+    path: tuple[str | int, ...] = ("deploy", "canary")
+    problems = []
+    if policy.model is None:
+        problems.append(
+            format_problem(file, source.mark_for(path), "deploy.canary", "needs `model`")
+        )
+    if canary.target == "local" and canary.requests is None and policy.data.eval is None:
+        problems.append(
+            format_problem(
+                file,
+                source.mark_for(path),
+                "deploy.canary.requests",
+                "a local canary replays `data.eval` as traffic: set data.eval or requests",
+            )
+        )
+    if canary.analysis.drift is not None and policy.data.reference is None:
+        where = (*path, "analysis", "drift")
+        problems.append(
+            format_problem(
+                file,
+                source.mark_for(where),
+                "deploy.canary.analysis.drift",
+                f"needs `reference`: {_INPUT_HINTS['reference']}",
+            )
+        )
     return problems
 
 

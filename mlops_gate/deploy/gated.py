@@ -1,0 +1,173 @@
+"""What every deploy target needs before it sends a request anywhere: a gated promotion.
+
+`deploy` ships the bytes `check` judged, and only once `promote` registered them and moved the
+policy's alias (`promote.alias`, default `champion`) to their version. So it refuses (exit 2):
+- evidence that did not pass, or that does not match today's policy, model and data (the same
+  verification as promote, `registry.evidence_check`);
+- a model whose version is not registered, or whose version does not hold the promoted alias:
+  "deploy needs a gated promotion first".
+After a canary reaches 100%, `finish` moves the serving alias (`deploy.canary.alias`, default
+`production`) to the version through promote's own compare-and-set, lock and history, so
+`mlops-gate history` shows it and a rollback can undo it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlops_gate.errors import InputError
+from mlops_gate.registry.errors import PromotionRefused
+
+if TYPE_CHECKING:
+    from mlops_gate.policy.loader import LoadedPolicy
+    from mlops_gate.policy.model import CanarySpec
+    from mlops_gate.registry.evidence_check import VerifiedEvidence
+    from mlops_gate.registry.mlflow_client import Registry
+    from mlops_gate.registry.pointer import Pointer
+    from mlops_gate.registry.promote import PromotionResult
+
+
+@dataclass(frozen=True)
+class GatedRelease:
+    """A model that passed its gates and was promoted: what a deploy target may ship."""
+
+    loaded: LoadedPolicy
+    canary: CanarySpec
+    evidence: VerifiedEvidence
+    model_name: str
+    version: str
+    promoted: str
+    """The promotion that vouches for it, e.g. `credit-risk@champion`."""
+    serving: str | None
+    """The version holding `deploy.canary.alias` now (`None` on a first deploy)."""
+    registry: str
+
+    @property
+    def already_serving(self) -> bool:
+        return self.serving == self.version
+
+
+def canary_spec(loaded: LoadedPolicy) -> CanarySpec:
+    deploy = loaded.policy.deploy
+    if deploy is None or deploy.canary is None:
+        raise InputError(
+            f"{loaded.path}: the policy has no `deploy.canary` section: nothing to deploy "
+            "(see docs/deploy.md)"
+        )
+    return deploy.canary
+
+
+def require_promotion(
+    policy_path: Path, evidence_path: Path, *, timeout: float
+) -> tuple[GatedRelease, Path]:
+    """The gated release and the local path of the model file it ships; refuses as above."""
+    from mlops_gate.policy import load_policy
+    from mlops_gate.registry.commands import local_model_file, pointer_for, settings_for
+    from mlops_gate.registry.evidence_check import verify_evidence
+    from mlops_gate.registry.mlflow_client import open_registry
+    from mlops_gate.registry.versions import find_version
+
+    loaded = load_policy(policy_path)
+    spec = canary_spec(loaded)
+    model = loaded.policy.model
+    if model is None:
+        raise InputError(f"{policy_path}: the policy has no `model`: nothing to deploy")
+    with open_registry(settings_for(loaded, timeout)) as registry:
+        model_file = local_model_file(registry, loaded, model.path)
+        evidence = verify_evidence(evidence_path, loaded.path, model_file)
+        pointer = pointer_for(loaded)
+        version = find_version(registry, pointer.model_name, evidence.model_sha256)
+        holder = pointer.holder(registry)
+        if version is None or holder != version:
+            raise PromotionRefused(_not_promoted(pointer, evidence, version, holder))
+        release = GatedRelease(
+            loaded=loaded,
+            canary=spec,
+            evidence=evidence,
+            model_name=pointer.model_name,
+            version=version,
+            promoted=pointer.label,
+            serving=_serving_pointer(pointer, spec).holder(registry),
+            registry=registry.display,
+        )
+    return release, model_file
+
+
+def stable_model(release: GatedRelease, *, timeout: float) -> tuple[Path, str]:
+    """The model serving today and how it was found: `deploy.canary.stable`, else the version
+    holding `deploy.canary.alias`, else `baseline.path`."""
+    from mlops_gate.registry.commands import local_model_file, settings_for
+    from mlops_gate.registry.mlflow_client import open_registry
+    from mlops_gate.registry.uris import is_registry_uri
+
+    loaded, spec = release.loaded, release.canary
+    if spec.stable is not None:
+        source = spec.stable
+    elif release.serving is not None:
+        source = f"models:/{release.model_name}/{release.serving}"
+    elif loaded.policy.baseline is not None:
+        source = loaded.policy.baseline.path
+    else:
+        raise InputError(
+            f"{loaded.path}: no stable model to compare the canary with: set "
+            f"deploy.canary.stable or baseline.path (no version holds "
+            f"{release.model_name}@{spec.alias} yet)"
+        )
+    if not is_registry_uri(source):
+        path = loaded.resolve(source)
+        if not path.is_file():
+            raise InputError(f"{path}: stable model not found (deploy.canary.stable / baseline)")
+        return path, source
+    with open_registry(settings_for(loaded, timeout)) as registry:
+        return local_model_file(registry, loaded, source), source
+
+
+def finish(release: GatedRelease, summary: str, *, timeout: float) -> PromotionResult:
+    """Move `deploy.canary.alias` to the release's version (promote's compare-and-set)."""
+    from mlops_gate.registry.commands import pointer_for, settings_for
+    from mlops_gate.registry.mlflow_client import open_registry
+    from mlops_gate.registry.promote import promote_verified
+
+    pointer = _serving_pointer(pointer_for(release.loaded), release.canary)
+    with open_registry(settings_for(release.loaded, timeout)) as registry:
+        return promote_verified(registry, pointer, release.evidence, reason=summary)
+
+
+def tag_version(release: GatedRelease, tags: dict[str, str], *, timeout: float) -> None:
+    """Record the deploy's outcome on the registry version (`mlops_gate.canary.*` tags)."""
+    from mlops_gate.registry.commands import settings_for
+    from mlops_gate.registry.mlflow_client import open_registry
+
+    with open_registry(settings_for(release.loaded, timeout)) as registry:
+        _set_tags(registry, release, tags)
+
+
+def _set_tags(registry: Registry, release: GatedRelease, tags: dict[str, str]) -> None:
+    for key, value in tags.items():
+        registry.call(
+            f"tag version {release.version}",
+            registry.client.set_model_version_tag,
+            release.model_name,
+            release.version,
+            key,
+            value,
+        )
+
+
+def _serving_pointer(promoted: Pointer, spec: CanarySpec) -> Pointer:
+    from mlops_gate.registry.pointer import Pointer
+
+    return Pointer(promoted.model_name, spec.alias)
+
+
+def _not_promoted(
+    pointer: Pointer, evidence: VerifiedEvidence, version: str | None, holder: str | None
+) -> str:
+    sha = evidence.model_sha256[:12]
+    if version is None:
+        where = f"model {sha} is not registered as {pointer.model_name}"
+    else:
+        where = f"{pointer.label} is held by version {holder or 'none'}, not {version} ({sha})"
+    return f"deploy needs a gated promotion first: {where}; run `mlops-gate promote`"
