@@ -296,7 +296,9 @@ class CanarySpec(StrictModel):
         default=5.0, gt=0, le=86_400, description="Seconds each step lasts at least."
     )
     min_requests: int = Field(
-        default=100, ge=1, description="Requests the canary must have served before a step is judged."
+        default=100,
+        ge=1,
+        description="Requests the canary must have served before a step is judged.",
     )
     requests: str | None = Field(
         default=None,
