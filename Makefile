@@ -1,6 +1,7 @@
 # mlops-gate: the two commands of the quick start (README.md) and a few helpers.
 #
-#   make example   set up .venv, generate the example's data and models, gate them (then show a failing run)
+#   make example   set up .venv, generate the example's data and models, then `mlops-gate run` it:
+#                  build → check → image → promote → local canary (then show a failing run)
 #   make test      set up .venv, then ruff, mypy, import-linter and pytest
 #
 # PYTHON=python3.12 picks the interpreter for a new .venv; EXTRAS=gpu,dev installs onnxruntime-gpu (no torch).
@@ -21,6 +22,7 @@ OUT := out
 # Marks written last by each script: their timestamps tell make what is out of date.
 EXAMPLE_DATA := $(EXAMPLE)/data/eval_drifted.parquet
 EXAMPLE_MODELS := $(EXAMPLE)/models/model.onnx
+EXAMPLE_DIST := $(EXAMPLE)/dist/build.json
 TYPED_SCRIPTS := scripts/gen_policy_docs.py $(EXAMPLE)/make_data.py $(EXAMPLE)/train.py
 
 .PHONY: help venv example example-drifted example-models test lint typecheck imports pytest docs bench clean distclean
@@ -39,16 +41,25 @@ $(EXAMPLE_MODELS): $(EXAMPLE)/train.py $(EXAMPLE_DATA) | venv
 
 example-models: $(EXAMPLE_MODELS)  ## generate the example's data and train its two models (seeded)
 
-example: example-models  ## gate the example challenger (exit 0), then show the drifted policy failing
-	$(BIN)/mlops-gate check $(EXAMPLE)/mlops-gate.yaml \
+# The example keeps the image as a context (dist/image/): building it pulls python:3.11-slim, which
+# needs a registry. `make example EXAMPLE_ENGINE=docker` (or podman, buildah) builds it too.
+EXAMPLE_ENGINE ?= none
+
+example: example-models  ## build, gate, promote and canary the example challenger (exit 0), then show the drifted policy failing
+	MLOPS_GATE_ENGINE=$(EXAMPLE_ENGINE) $(BIN)/mlops-gate run $(EXAMPLE)/mlops-gate.yaml \
 	  --json $(OUT)/results.json --junit $(OUT)/junit.xml --markdown $(OUT)/report.md
-	@echo "reports: $(OUT)/results.json $(OUT)/junit.xml $(OUT)/report.md"
+	@echo "reports: $(OUT)/results.json $(OUT)/junit.xml $(OUT)/report.md; artifacts: $(EXAMPLE)/dist;"
+	@echo "registry: .mlops-gate/mlflow.db (mlops-gate history $(EXAMPLE)/mlops-gate.yaml); canary: .mlops-gate/deploy.json"
 	@echo
 	@$(MAKE) example-drifted
 
 # The failing path. mlops-gate exits 1 here, which is the point: this target succeeds when it does
 # and fails if the drifted data ever gets through (exit 0) or cannot be judged (exit 2 or 3).
-example-drifted: example-models  ## the same policy on drifted data: must fail (exit 1)
+# The drifted policy gates the same built artifact; `make example` builds it, this builds it alone.
+$(EXAMPLE_DIST): $(EXAMPLE_MODELS) $(EXAMPLE)/mlops-gate.yaml
+	@$(BIN)/mlops-gate build $(EXAMPLE)/mlops-gate.yaml --out $(EXAMPLE)/dist --force --no-image >/dev/null
+
+example-drifted: $(EXAMPLE_DIST)  ## the same policy on drifted data: must fail (exit 1)
 	@echo "--- the same policy on drifted data ($(EXAMPLE)/mlops-gate.drifted.yaml): this one must fail"
 	@status=0; $(BIN)/mlops-gate check $(EXAMPLE)/mlops-gate.drifted.yaml \
 	  --json $(OUT)/drifted/results.json --junit $(OUT)/drifted/junit.xml \
@@ -80,8 +91,8 @@ bench: venv  ## benchmarks vs Evidently, Great Expectations, bare ONNX Runtime (
 docs: venv  ## regenerate docs/policy.md from the policy models
 	$(BIN)/python scripts/gen_policy_docs.py
 
-clean:  ## remove out/, the generated example data and models, and tool caches
-	rm -rf $(OUT) $(EXAMPLE)/data $(EXAMPLE)/models .pytest_cache .mypy_cache .ruff_cache .hypothesis
+clean:  ## remove out/, the example's data, models and build, .mlops-gate/ (evidence, registry) and tool caches
+	rm -rf $(OUT) $(EXAMPLE)/data $(EXAMPLE)/models $(EXAMPLE)/dist .mlops-gate .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 distclean: clean  ## clean, and remove .venv
 	rm -rf $(VENV)

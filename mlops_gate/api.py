@@ -375,7 +375,7 @@ def deploy_control(
 def run(
     policy_path: Path,
     *,
-    out: Path = Path("dist"),
+    out: Path | None = None,
     evidence: Path = Path(".mlops-gate") / "evidence.json",
     outputs: Outputs | None = None,
     progress: Progress | None = None,

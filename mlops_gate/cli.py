@@ -324,14 +324,18 @@ def run_command(
     ctx: typer.Context,
     policy: PolicyArg = Path("mlops-gate.yaml"),
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for the built artifacts.")
-    ] = Path("dist"),
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the built artifacts (default: model.path's folder)."
+        ),
+    ] = None,
     evidence: Annotated[Path, typer.Option(help="Evidence file the check writes.")] = Path(
         ".mlops-gate/evidence.json"
     ),
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the check's results JSON here.")
     ] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write the check's JUnit XML here.")] = None,
     markdown: Annotated[
         Path | None, typer.Option(help="Write the check's Markdown report here.")
     ] = None,
@@ -346,7 +350,7 @@ def run_command(
     from mlops_gate import api
 
     limit = _timeout(ctx, timeout)
-    outputs = api.Outputs(json=json_path, markdown=markdown, html=html)
+    outputs = api.Outputs(json=json_path, junit=junit, markdown=markdown, html=html)
 
     def stage_line(stage: Stage) -> None:
         typer.echo(f"{stage.name}: {stage.status}{': ' + stage.detail if stage.detail else ''}")

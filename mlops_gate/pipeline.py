@@ -72,7 +72,7 @@ StageHook = Callable[[Stage], None]
 def run(
     policy_path: Path,
     *,
-    out: Path,
+    out: Path | None,
     evidence: Path,
     outputs: Outputs,
     progress: Progress | None = None,
@@ -84,12 +84,13 @@ def run(
     from mlops_gate.policy import load_policy
 
     loaded = load_policy(policy_path)
+    folder = build_folder(loaded, out)
     result = RunResult(loaded.policy.name)
     hook = on_stage or (lambda stage: None)
     steps: list[tuple[str, Callable[[], tuple[str, str, int]]]] = [
-        ("build", lambda: _build(loaded, out)),
-        ("check", lambda: _check(loaded, outputs, evidence, progress, timeout)),
-        ("image", lambda: _image(loaded, out, evidence)),
+        ("build", lambda: _build(loaded, folder)),
+        ("check", lambda: _check(loaded, outputs, evidence, progress, timeout, folder)),
+        ("image", lambda: _image(loaded, folder, evidence)),
         ("promote", lambda: _promote(loaded, evidence, timeout)),
         ("deploy", lambda: _deploy(loaded, evidence, timeout, on_event)),
     ]
@@ -108,6 +109,24 @@ def run(
         hook(stage)
     atomic_write_text(evidence.with_name("run.json"), json.dumps(result.to_json(), indent=2) + "\n")
     return result
+
+
+def build_folder(loaded: LoadedPolicy, out: Path | None) -> Path:
+    """Where `build` writes: `--out`, else the folder of `model.path`, which must be the built
+    float artifact (`<out>/model.onnx`) so that check, promote and deploy use the bytes built."""
+    from mlops_gate.artifacts.build import FLOAT_FILE
+
+    model = loaded.policy.model
+    if loaded.policy.artifacts is None or model is None:
+        return out or Path("dist")
+    shipped = loaded.resolve(model.path)
+    folder = out or shipped.parent
+    if shipped.resolve() != (folder / FLOAT_FILE).resolve():
+        raise InputError(
+            f"{loaded.path}: model.path is {model.path}, but run builds {folder / FLOAT_FILE}: "
+            "point model.path at the built artifact (or --out at its folder)"
+        )
+    return folder
 
 
 def _build(loaded: LoadedPolicy, out: Path) -> tuple[str, str, int]:
@@ -130,12 +149,19 @@ def _check(
     evidence: Path,
     progress: Progress | None,
     timeout: float,
+    out: Path,
 ) -> tuple[str, str, int]:
     from dataclasses import replace
 
     from mlops_gate import api
 
-    report = api.check(loaded.path, replace(outputs, evidence=evidence), progress, timeout=timeout)
+    report = api.check(
+        loaded.path,
+        replace(outputs, evidence=evidence),
+        progress,
+        timeout=timeout,
+        artifacts=out if loaded.policy.artifacts is not None else None,
+    )
     code = int(report.exit_code)
     counts = _counts(report.gates)
     if code == 0:

@@ -194,13 +194,19 @@ def _check_loads(path: Path, name: str) -> None:
 
 @contextlib.contextmanager
 def _quiet_quantizer() -> Iterator[None]:
-    # ORT's quantizer logs "Please consider to run pre-processing" through the root logger.
+    # ORT's quantizer logs "Please consider to run pre-processing" with `logging.warning`, which
+    # also calls `basicConfig()` on a root logger without handlers: a stderr handler that would
+    # then print every library's INFO records for the rest of the process (GX's, in `run`). A
+    # NullHandler on the root for the duration makes that call a no-op.
     previous = logging.root.manager.disable
+    guard = logging.NullHandler()
+    logging.root.addHandler(guard)
     logging.disable(logging.WARNING)
     try:
         yield
     finally:
         logging.disable(previous)
+        logging.root.removeHandler(guard)
 
 
 def _line(exc: BaseException) -> str:

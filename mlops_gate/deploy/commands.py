@@ -48,7 +48,10 @@ class DeployOutcome:
 
     @property
     def summary(self) -> str:
-        return self.lines[-1] if self.lines else self.status
+        """The line that says how it ended (the local target's first, the others' last)."""
+        if not self.lines:
+            return self.status
+        return self.lines[0] if self.target == "local" else self.lines[-1]
 
 
 def deploy(

@@ -130,8 +130,13 @@ class ServedModel:
         self.predict([sample])
 
 
-def validate_rows(model: ServedModel, rows: list[dict[str, Cell]], max_rows: int) -> None:
-    """422 with the row and column of the first problems: missing, unknown or mistyped values."""
+def validate_rows(
+    model: ServedModel, rows: list[dict[str, Cell]], max_rows: int, *, ignore_extra: bool = False
+) -> None:
+    """422 with the row and column of the first problems: missing, unknown or mistyped values.
+
+    `ignore_extra` accepts columns the model does not read (a client sending a full feature record
+    to a model that uses a subset, as a canary router does for two models)."""
     if len(rows) > max_rows:
         _invalid(["body", "rows"], f"at most {max_rows} rows per request, got {len(rows)}")
     types = model.column_types()
@@ -139,7 +144,7 @@ def validate_rows(model: ServedModel, rows: list[dict[str, Cell]], max_rows: int
     for index, row in enumerate(rows):
         for column in sorted(set(types) - set(row)):
             problems.append(_problem(index, column, "missing feature"))
-        for column in sorted(set(row) - set(types)):
+        for column in [] if ignore_extra else sorted(set(row) - set(types)):
             problems.append(
                 _problem(index, column, "unknown feature (expected: " + ", ".join(types) + ")")
             )
@@ -170,6 +175,7 @@ def create_app(
     device: str = "cpu",
     max_rows: int = 10_000,
     features: list[str] | None = None,
+    ignore_extra: bool = False,
 ) -> FastAPI:
     """The app; the model loads in a background thread so `/health` answers while it does."""
     version = version or _sha256(model_path)[:12]
@@ -249,7 +255,7 @@ def create_app(
         if model is None:
             raise HTTPException(status_code=503, detail="model not loaded yet")
         try:
-            validate_rows(model, body.rows, max_rows)
+            validate_rows(model, body.rows, max_rows, ignore_extra=ignore_extra)
         except HTTPException:
             outcomes.labels(version, "invalid").inc()
             raise
@@ -268,8 +274,9 @@ def create_app(
 
 
 def from_env() -> FastAPI:
-    """The app as MODEL_PATH, MODEL_VERSION, MODEL_DEVICE, MAX_ROWS and MODEL_FEATURES (a JSON
-    list, for a model without `features` metadata) say (uvicorn --factory)."""
+    """The app as MODEL_PATH, MODEL_VERSION, MODEL_DEVICE, MAX_ROWS, MODEL_FEATURES (a JSON list,
+    for a model without `features` metadata) and EXTRA_FEATURES (`forbid`, the default: 422 on a
+    column the model does not read; `ignore`) say (uvicorn --factory)."""
     path = Path(os.environ.get("MODEL_PATH", Path(__file__).with_name("model.onnx")))
     features = os.environ.get("MODEL_FEATURES")
     return create_app(
@@ -278,6 +285,7 @@ def from_env() -> FastAPI:
         device=os.environ.get("MODEL_DEVICE", "cpu"),
         max_rows=int(os.environ.get("MAX_ROWS", "10000")),
         features=json.loads(features) if features else None,
+        ignore_extra=os.environ.get("EXTRA_FEATURES", "forbid") == "ignore",
     )
 
 

@@ -105,6 +105,7 @@ class Processes:
         env = {**os.environ, "MODEL_PATH": str(model), "MODEL_DEVICE": "cpu"}
         env.pop("MODEL_VERSION", None)
         env.pop("MODEL_FEATURES", None)
+        env["EXTRA_FEATURES"] = "ignore"  # the router sends both models the full record
         if self.features:
             env["MODEL_FEATURES"] = json.dumps(self.features)
         port = free_port()

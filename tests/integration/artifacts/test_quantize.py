@@ -61,7 +61,11 @@ def test_variants_are_built_gated_and_reported_side_by_side(
         {"method": "fp16"},
     ]
     policy = project(tmp_path, mlp, NUMERIC, artifacts={"quantize": quantize})
+    handlers = list(logging.root.handlers)
     result = build(policy, tmp_path / "dist")
+    # ORT's quantizer calls logging.warning(), which would install a root stderr handler that
+    # prints every library's INFO records afterwards (GX's, during `run`): it must not.
+    assert logging.root.handlers == handlers
 
     manifest = json.loads((tmp_path / "dist" / "build.json").read_text(encoding="utf-8"))
     by_name = {a["variant"]: a for a in manifest["artifacts"]}
