@@ -40,7 +40,9 @@ def _script(name: str, *args: Path | str) -> None:
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the example folder with freshly generated data and models."""
     root = tmp_path_factory.mktemp("example") / "credit-risk"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("data", "models", "dist", "__pycache__"))
+    shutil.copytree(
+        EXAMPLE, root, ignore=shutil.ignore_patterns("data", "models", "dist", "__pycache__")
+    )
     _script("make_data.py", "--out", root / "data")
     _script("train.py", "--data", root / "data", "--out", root / "models")
     built = run_cli(

@@ -18,9 +18,7 @@ pytestmark = pytest.mark.integration
 def test_extra_columns(tmp_path: Path, ignore_extra: bool) -> None:
     train_onnx(binary_frame(300), tmp_path / "model.onnx")
     model = ServedModel(tmp_path / "model.onnx", features=FEATURES)
-    rows: list[dict[str, bool | float | str]] = [
-        dict.fromkeys(FEATURES, 0.5) | {"zip": 12345.0}
-    ]
+    rows: list[dict[str, bool | float | str]] = [dict.fromkeys(FEATURES, 0.5) | {"zip": 12345.0}]
     if not ignore_extra:
         with pytest.raises(HTTPException) as refused:
             validate_rows(model, rows, 10)
