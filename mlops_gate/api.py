@@ -382,6 +382,7 @@ def run(
     timeout: float = DEFAULT_TIMEOUT_S,
     on_stage: Callable[[Stage], None] | None = None,
     on_event: Callable[[str], None] | None = None,
+    on_report: Callable[[CheckReport], None] | None = None,
 ) -> RunResult:
     """build → check → image → promote → deploy, stopping at the first "no" (mlops_gate.pipeline)."""
     from mlops_gate.pipeline import run as run_pipeline
@@ -395,4 +396,5 @@ def run(
         timeout=timeout,
         on_stage=on_stage,
         on_event=on_event,
+        on_report=on_report,
     )

@@ -347,13 +347,20 @@ def run_command(
     No image, promotion or deployment unless every gate passed; a re-run after a fault resumes
     (every stage is idempotent). The exit code is the first failing stage's.
     """
+    from rich.console import Console
+
     from mlops_gate import api
+    from mlops_gate.reports import terminal
 
     limit = _timeout(ctx, timeout)
     outputs = api.Outputs(json=json_path, junit=junit, markdown=markdown, html=html)
+    console = _console()
+    progress = terminal.TerminalProgress(Console(stderr=True)) if sys.stderr.isatty() else None
 
     def stage_line(stage: Stage) -> None:
-        typer.echo(f"{stage.name}: {stage.status}{': ' + stage.detail if stage.detail else ''}")
+        # Live, on stderr with the canary's progress; the summary table below goes to stdout.
+        detail = f": {stage.detail}" if stage.detail else ""
+        typer.echo(f"{stage.name}: {stage.status}{detail}", err=True)
 
     result = _guarded(
         lambda: api.run(
@@ -362,8 +369,10 @@ def run_command(
             evidence=evidence,
             outputs=outputs,
             timeout=limit,
+            progress=progress,
             on_stage=stage_line,
             on_event=lambda line: typer.echo(f"  {line}", err=True),
+            on_report=lambda report: terminal.render(report, console),
         )
     )
     typer.echo("")

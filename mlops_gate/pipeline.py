@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mlops_gate.api import Outputs
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.progress import Progress
+    from mlops_gate.report import CheckReport
 
 STAGES = ("build", "check", "image", "promote", "deploy")
 
@@ -79,8 +80,11 @@ def run(
     timeout: float,
     on_stage: StageHook | None = None,
     on_event: Callable[[str], None] | None = None,
+    on_report: Callable[[CheckReport], None] | None = None,
 ) -> RunResult:
-    """Run every stage in order; the first that fails or errs stops the rest (`not run`)."""
+    """Run every stage in order; the first that fails or errs stops the rest (`not run`).
+
+    `on_report` receives the check's report (the CLI prints its table) before the stage ends."""
     from mlops_gate.policy import load_policy
 
     loaded = load_policy(policy_path)
@@ -89,7 +93,7 @@ def run(
     hook = on_stage or (lambda stage: None)
     steps: list[tuple[str, Callable[[], tuple[str, str, int]]]] = [
         ("build", lambda: _build(loaded, folder)),
-        ("check", lambda: _check(loaded, outputs, evidence, progress, timeout, folder)),
+        ("check", lambda: _check(loaded, outputs, evidence, progress, timeout, folder, on_report)),
         ("image", lambda: _image(loaded, folder, evidence)),
         ("promote", lambda: _promote(loaded, evidence, timeout)),
         ("deploy", lambda: _deploy(loaded, evidence, timeout, on_event)),
@@ -150,6 +154,7 @@ def _check(
     progress: Progress | None,
     timeout: float,
     out: Path,
+    on_report: Callable[[CheckReport], None] | None,
 ) -> tuple[str, str, int]:
     from dataclasses import replace
 
@@ -162,6 +167,8 @@ def _check(
         timeout=timeout,
         artifacts=out if loaded.policy.artifacts is not None else None,
     )
+    if on_report is not None:
+        on_report(report)
     code = int(report.exit_code)
     counts = _counts(report.gates)
     if code == 0:
