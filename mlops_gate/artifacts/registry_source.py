@@ -17,9 +17,6 @@ Nothing is deserialised before the trust check: the refusal is the one a local p
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +25,6 @@ from mlops_gate.errors import InputError
 
 if TYPE_CHECKING:
     from mlops_gate.policy.loader import LoadedPolicy
-    from mlops_gate.registry.mlflow_client import Registry
 
 FLAVOURS = ("onnx", "sklearn", "pytorch")
 
@@ -50,82 +46,17 @@ class RegistrySource:
 
 
 def fetch(loaded: LoadedPolicy, uri: str, timeout: float) -> RegistrySource:
-    """Download the model behind `uri` (once) and pick its flavour's model file."""
+    """Download the model behind `uri` (once, `registry.uris.download`) and pick its flavour's
+    model file."""
     from mlops_gate.registry.commands import settings_for
     from mlops_gate.registry.mlflow_client import open_registry
+    from mlops_gate.registry.uris import download
 
     with open_registry(settings_for(loaded, timeout)) as registry:
-        download, version, run_id = _download_uri(registry, uri)
-        root = registry.settings.workdir / "cache" / "build-sources"
-        folder = _cached_download(registry, download, root / _key(uri, version, run_id))
-    flavour, path = model_file(folder, uri)
-    return RegistrySource(uri, path, flavour, version, run_id)
-
-
-def _download_uri(registry: Registry, uri: str) -> tuple[str, str | None, str | None]:
-    """What to download for `uri`, its registry version and its run (an alias is read now)."""
-    from mlops_gate.registry.errors import RegistryMissing
-    from mlops_gate.registry.uris import alias_version, parse_uri
-
-    parsed = parse_uri(uri)
-    if parsed.kind == "run":
-        return uri, None, parsed.run_id
-    assert parsed.name is not None
-    version = parsed.version
-    if parsed.kind == "alias":
-        assert parsed.alias is not None
-        version = alias_version(registry, parsed.name, parsed.alias)
-        if version is None:
-            raise InputError(f"{uri}: alias '{parsed.alias}' is not set on '{parsed.name}'")
-    try:
-        detail = registry.call(
-            f"get {parsed.name} v{version}",
-            registry.client.get_model_version,
-            parsed.name,
-            version,
-        )
-    except RegistryMissing:
-        raise InputError(
-            f"{uri}: registered model '{parsed.name}' has no version {version}"
-        ) from None
-    source = registry.call(
-        "resolve download URI",
-        registry.client.get_model_version_download_uri,
-        parsed.name,
-        version,
-    )
-    return str(source), version, detail.run_id or None
-
-
-def _key(uri: str, version: str | None, run_id: str | None) -> str:
-    """A cache folder name: a registered version and a run's artifacts never change."""
-    return hashlib.sha256(f"{uri}|{version}|{run_id}".encode()).hexdigest()[:24]
-
-
-def _cached_download(registry: Registry, artifact_uri: str, target: Path) -> Path:
-    """`artifact_uri` downloaded into `target` once: staged, then renamed into place."""
-    if target.is_dir():
-        return _model_folder(target)
-    from mlflow.artifacts import download_artifacts
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        registry.call(
-            f"download {artifact_uri}",
-            download_artifacts,
-            artifact_uri=artifact_uri,
-            dst_path=str(staging),
-            tracking_uri=registry.uri,
-        )
-        try:
-            staging.rename(target)
-        except OSError:  # a concurrent build finished the same download first
-            shutil.rmtree(staging, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return _model_folder(target)
+        got = download(registry, uri, registry.settings.workdir / "cache" / "registry")
+    assert got.path is not None  # allow_missing=False: an unset alias raised
+    flavour, path = model_file(_model_folder(got.path), uri)
+    return RegistrySource(uri, path, flavour, got.version, got.run_id)
 
 
 def _model_folder(folder: Path) -> Path:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -87,13 +87,23 @@ def resolve(
     registry: Registry, value: str, cache_dir: Path, *, allow_missing: bool = False
 ) -> ResolvedModel:
     """Download the model behind `value` (cached) and say which registry version it is."""
+    got = download(registry, value, cache_dir, allow_missing=allow_missing)
+    if got.path is None:
+        return got
+    return replace(got, path=_model_file(got.path, value))
+
+
+def download(
+    registry: Registry, value: str, cache_dir: Path, *, allow_missing: bool = False
+) -> ResolvedModel:
+    """`resolve` without picking the model file: `path` is the downloaded entry (the model folder
+    of an MLflow model), for callers that read the MLmodel flavours themselves (build sources)."""
     uri = parse_uri(value)
     if uri.kind == "run":
         assert uri.run_id is not None
         assert uri.artifact_path is not None
         target = cache_dir / "runs" / uri.run_id / uri.artifact_path
-        local = _download(registry, value, target)
-        return ResolvedModel(value, _model_file(local, value), run_id=uri.run_id)
+        return ResolvedModel(value, _download(registry, value, target), run_id=uri.run_id)
     assert uri.name is not None
     version = uri.version if uri.kind == "version" else _alias_or_none(registry, uri)
     if version is None:
@@ -117,7 +127,7 @@ def resolve(
         "resolve download URI", registry.client.get_model_version_download_uri, uri.name, version
     )
     local = _download(registry, str(source), cache_dir / "models" / uri.name / version)
-    return ResolvedModel(value, _model_file(local, value), uri.name, version, detail.run_id or None)
+    return ResolvedModel(value, local, uri.name, version, detail.run_id or None)
 
 
 def _alias_or_none(registry: Registry, uri: RegistryUri) -> str | None:
