@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,10 +9,10 @@ import pytest
 import yaml
 
 from tests.integration.deploy_k8s.fake_kube import FakeKube
+from tests.integration.serving_thread import serving
 
 ADMIN_TOKEN = "admin-token"
 READER_TOKEN = "reader-token"
-LIFETIME_S = 120.0  # the server stops by itself after this, even if a test hangs
 
 
 @pytest.fixture
@@ -21,20 +20,8 @@ def kube() -> Iterator[FakeKube]:
     server = FakeKube()
     server.add_token(ADMIN_TOKEN, "system:serviceaccount:ci:deployer", {"get", "patch"})
     server.add_token(READER_TOKEN, "system:serviceaccount:ci:reader", {"get"})
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    watchdog = threading.Timer(LIFETIME_S, server.shutdown)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        watchdog.cancel()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def write_kubeconfig(

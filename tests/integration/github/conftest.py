@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from mlops_gate.github.client import ClientSettings
 from mlops_gate.github.context import GitHubContext
 from tests.integration.github.fake_github import Account, FakeGitHub
+from tests.integration.serving_thread import serving
 from tests.report_samples import SHA
 
 # Token shapes as GitHub issues them, so that the scrubbing of token-like text is exercised too.
@@ -25,7 +25,6 @@ ALICE = Account("alice")
 MALLORY = Account("mallory")
 REPOSITORY = "acme/fraud"
 PR = 7
-LIFETIME_S = 120.0  # the server stops by itself after this, even if a test hangs
 
 
 @pytest.fixture
@@ -43,20 +42,8 @@ def github() -> Iterator[FakeGitHub]:
             "github-actions[bot]", "Bot", False, frozenset({"issues", "checks", "deployments"})
         ),
     )
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    watchdog = threading.Timer(LIFETIME_S, server.shutdown)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        watchdog.cancel()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def settings(server: FakeGitHub, token: str = BOT_TOKEN, **overrides: float) -> ClientSettings:
