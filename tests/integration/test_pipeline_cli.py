@@ -38,7 +38,9 @@ _STAGES_DONE = [
 ]
 
 
-def _project(tmp_path: Path, gates: list[dict[str, Any]], **extra: Any) -> tuple[Path, str]:
+def _project(
+    tmp_path: Path, gates: list[dict[str, Any]], canary: dict[str, Any] = CANARY, **extra: Any
+) -> tuple[Path, str]:
     name = f"ship-{uuid.uuid4().hex[:8]}"
     write_model(tmp_path / "stable.onnx", seed=1)
     policy = basic_project(
@@ -47,7 +49,7 @@ def _project(tmp_path: Path, gates: list[dict[str, Any]], **extra: Any) -> tuple
         n=600,
         name=name,
         promote={"model_name": name, "alias": "champion"},
-        deploy={"canary": CANARY},
+        deploy={"canary": canary},
         **extra,
     )
     return policy, name
@@ -147,3 +149,34 @@ def test_run_stops_at_a_failing_gate_and_ships_nothing(
     assert f"run {name}: stopped (exit 1)" in stopped.stdout
     assert _alias(registry_env.uri, name, "champion") is None
     assert not (tmp_path / ".mlops-gate" / "deploy.json").exists()
+
+
+def test_local_deploy_rolls_back_an_erroring_canary_and_moves_nothing(
+    registry_env: MlflowServer, tmp_path: Path
+) -> None:
+    """A challenger that passes every offline gate (the eval rows never reach its fault) but fails
+    on live inputs with f0 > 10: rolled back, the serving alias unchanged, no request lost."""
+    canary = {**CANARY, "requests": "traffic.jsonl", "min_requests": 60}
+    policy, name = _project(
+        tmp_path, [{"type": "metric", "metric": "accuracy", "min": 0.7}], canary=canary
+    )
+    write_model(tmp_path / "model.onnx", seed=3, fault="erroring", threshold=10.0)
+    rows = [{"f0": 20.0 if i % 10 == 0 else 0.1 * (i % 7), "f1": 0.2, "f2": -0.1, "f3": 0.0}
+            for i in range(400)]  # fmt: skip
+    (tmp_path / "traffic.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    env = {"MLFLOW_TRACKING_URI": registry_env.uri}
+    assert run_cli("check", str(policy), "-q", cwd=tmp_path, env=env).returncode == 0
+    assert run_cli("promote", str(policy), cwd=tmp_path, env=env).returncode == 0
+
+    done = run_cli("deploy", str(policy), cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "canary rolled_back" in done.stdout
+    assert "error rate" in done.stdout
+    assert f"{name}@production unchanged" in done.stdout
+    assert _alias(registry_env.uri, name, "production") is None
+    assert _version_tags(registry_env.uri, name, "1")["mlops_gate.canary.status"] == "rolled_back"
+    counts = json.loads((tmp_path / ".mlops-gate" / "deploy.json").read_text())["canary"][
+        "requests"
+    ]
+    assert counts["sent"] == counts["answered"] > 0
+    assert counts["lost"] == 0
