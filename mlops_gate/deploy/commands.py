@@ -127,7 +127,7 @@ def control(
     from mlops_gate.deploy.local.state import request_control
 
     state = request_control(_state_dir(evidence_path), action, timeout=min(timeout, 30.0))
-    return f"local canary: {action} accepted (step {state.get('step')}, {state.get('status')})"
+    return f"local canary: {action} done, canary at {state.get('weight')}% ({state.get('status')})"
 
 
 def _state_dir(evidence_path: Path) -> Path:
