@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mlops_gate.errors import GateError, InputError, MlopsGateError
-from mlops_gate.progress import NoProgress, Progress
+from mlops_gate.progress import NoProgress, OneAtATime, Progress
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from mlops_gate.loaders.data import ParquetSource
     from mlops_gate.loaders.models import LoadedModel
     from mlops_gate.loaders.predictions import Predictions
     from mlops_gate.policy.loader import LoadedPolicy
@@ -36,10 +37,12 @@ class EvaluationContext:
     ) -> None:
         self.loaded = loaded
         self.policy = loaded.policy
-        self.progress: Progress = progress or NoProgress()
+        # Gates may run in threads (runner.py): one progress display at a time.
+        self.progress: Progress = OneAtATime(progress or NoProgress())
         self.timeout = timeout  # bounds registry downloads (`--timeout`)
         self._memo: dict[Any, tuple[bool, Any]] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # guards _key_locks only
+        self._key_locks: dict[Any, threading.RLock] = {}
 
     # -- inputs -------------------------------------------------------------------------------------
     def resolve(self, path: str) -> Path:
@@ -52,6 +55,18 @@ class EvaluationContext:
         return self.resolve(value)
 
     def dataset(self, name: DatasetName) -> pd.DataFrame:
+        """The whole table; a GateError for a Parquet file large enough to be streamed."""
+        source = self.source(name)
+        if source is not None:
+            from mlops_gate.loaders.data import stream_threshold
+
+            size = source.path.stat().st_size
+            raise GateError(
+                f"{source.path}: {size / 2**30:.1f} GiB of Parquet is streamed, not loaded whole "
+                f"(MLOPS_GATE_STREAM_BYTES={stream_threshold()}), and this check needs the whole "
+                "table in memory: run it on a sample, or raise MLOPS_GATE_STREAM_BYTES"
+            )
+
         def load() -> pd.DataFrame:
             from mlops_gate.loaders.data import read_table
 
@@ -60,30 +75,83 @@ class EvaluationContext:
 
         return self._once(("dataset", name), load)
 
+    def source(self, name: DatasetName) -> ParquetSource | None:
+        """The data set as a streamed Parquet source when it is large (loaders/data.py), else None."""
+
+        def open_source() -> ParquetSource | None:
+            from mlops_gate.loaders.data import ParquetSource, is_streamed
+
+            path = self.dataset_path(name)
+            return ParquetSource(path) if is_streamed(path) else None
+
+        return self._once(("source", name), open_source)
+
+    def streams_data(self) -> bool:
+        """Whether a data set of the policy is streamed (too large to load whole)."""
+        names: tuple[DatasetName, ...] = ("eval", "reference")
+        for name in names:
+            try:
+                if getattr(self.policy.data, name) is not None and self.source(name) is not None:
+                    return True
+            except MlopsGateError:
+                continue  # the gates that read it report the error
+        return False
+
+    def columns(self, name: DatasetName) -> list[str]:
+        """The data set's column names (a streamed file's schema: nothing is read)."""
+        source = self.source(name)
+        if source is not None:
+            return source.columns
+        return [str(c) for c in self.dataset(name).columns]
+
+    def column(self, name: DatasetName, column: str) -> pd.Series[Any]:
+        """One column: of the loaded frame, or read alone from a streamed file (not kept)."""
+        source = self.source(name)
+        if source is not None:
+            if column not in source.columns:
+                raise GateError(f"column '{column}' not found in {source.path}")
+            return source.column(column)
+        frame = self.dataset(name)
+        if column not in frame.columns:
+            raise GateError(f"column '{column}' not found in {self.dataset_path(name)}")
+        return frame[column]
+
+    def head(self, name: DatasetName, rows: int) -> pd.DataFrame:
+        """The first `rows` rows (a streamed file reads only those)."""
+        source = self.source(name)
+        if source is not None:
+            return source.head(rows)
+        return self.dataset(name).head(rows)
+
     def features(self) -> list[str]:
         """`data.features`, or every eval (else reference) column but the target and `ignore`."""
         data = self.policy.data
         if data.features is not None:
             return list(data.features)
-        frame = self.dataset("eval" if data.eval is not None else "reference")
+        names = self.columns("eval" if data.eval is not None else "reference")
         skip = {data.target, *data.ignore}
-        return [str(c) for c in frame.columns if c not in skip]
+        return [c for c in names if c not in skip]
 
     def target(self, name: DatasetName = "eval") -> np.ndarray:
-        import numpy as np
+        def load() -> np.ndarray:
+            import numpy as np
 
-        column = self.policy.data.target
-        if column is None:
-            raise GateError("data.target is not set in the policy")
-        frame = self.dataset(name)
-        if column not in frame.columns:
-            raise InputError(f"{self.dataset_path(name)}: target column '{column}' not found")
-        values = frame[column].to_numpy()
-        if frame[column].isna().any():
-            raise GateError(
-                f"{self.dataset_path(name)}: target column '{column}' has missing values"
-            )
-        return np.asarray(values)
+            column = self.policy.data.target
+            if column is None:
+                raise GateError("data.target is not set in the policy")
+            if column not in self.columns(name):
+                raise InputError(f"{self.dataset_path(name)}: target column '{column}' not found")
+            series = self.column(name, column)
+            if series.isna().any():
+                raise GateError(
+                    f"{self.dataset_path(name)}: target column '{column}' has missing values"
+                )
+            values = np.asarray(series.to_numpy())
+            if self.source(name) is None or self.task != "classification":
+                return values
+            return _compact(values)  # class labels: the same values in a fraction of the memory
+
+        return self._once(("target", name), load)
 
     # -- models -------------------------------------------------------------------------------------
     def model_ref(self, role: Role) -> ModelRef:
@@ -176,9 +244,18 @@ class EvaluationContext:
 
         def compute() -> Predictions:
             model = self.model(role)
-            frame = self.dataset(dataset)
+            features = self.model_features(role)
+            source = self.source(dataset)
             with self.progress.task(f"predicting {dataset} with {role}"):
-                raw = model.predict(frame, self.model_features(role))
+                if source is None:
+                    raw = model.predict(self.dataset(dataset), features)
+                else:
+                    from mlops_gate.loaders.predictions import concatenate
+
+                    batches = source.batches(features)
+                    raw = concatenate(
+                        (model.predict(b, features) for b in batches), source.num_rows
+                    )
             return self._settle_classes(raw, dataset)
 
         return self._once(("predictions", role, dataset), compute)
@@ -196,10 +273,7 @@ class EvaluationContext:
         seen: set[Any] = set()
         if raw.labels is not None:
             seen.update(np.unique(raw.labels).tolist())
-        if (
-            self.policy.data.target is not None
-            and self.policy.data.target in self.dataset(dataset).columns
-        ):
+        if self.policy.data.target is not None and self.policy.data.target in self.columns(dataset):
             seen.update(np.unique(self.target(dataset)).tolist())
         classes = sorted(seen, key=lambda c: (str(type(c)), c))
         width = raw.proba.shape[1] if raw.proba is not None and raw.proba.ndim == 2 else None
@@ -228,7 +302,15 @@ class EvaluationContext:
 
     # -- memo ---------------------------------------------------------------------------------------
     def _once(self, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()` once per key, however many threads ask (one lock per key, see runner.py).
+
+        A thread asking for a key another thread is computing waits for that result; different
+        keys compute concurrently. Keys depend on each other only one way (predictions on model
+        and data, model on location), so per-key locks cannot deadlock.
+        """
         with self._lock:
+            lock = self._key_locks.setdefault(key, threading.RLock())
+        with lock:
             if key not in self._memo:
                 try:
                     self._memo[key] = (True, compute())
@@ -238,3 +320,20 @@ class EvaluationContext:
         if not ok:
             raise value
         return value  # type: ignore[no-any-return]
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """Integer labels in the narrowest integer type that holds them (same values, less memory).
+
+    A 50M-row target or label column is 400 MB as int64 and 50 MB as int8 (issue #8).
+    """
+    import numpy as np
+
+    if values.dtype.kind not in "iu" or values.size == 0 or values.dtype.itemsize == 1:
+        return values
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return values.astype(dtype)
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
@@ -21,3 +22,26 @@ class NoProgress:
     @contextmanager
     def task(self, description: str, total: float | None = None) -> Iterator[Advance]:
         yield lambda amount: None
+
+
+class OneAtATime:
+    """A Progress that shows one task at a time, for gates running in threads (runner.py).
+
+    Terminal progress bars are live displays, and a console holds only one at once (rich raises
+    otherwise). While one task is shown, a task started in another thread runs unshown.
+    """
+
+    def __init__(self, inner: Progress) -> None:
+        self.inner = inner
+        self._showing = threading.Lock()
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None) -> Iterator[Advance]:
+        if not self._showing.acquire(blocking=False):
+            yield lambda amount: None
+            return
+        try:
+            with self.inner.task(description, total) as advance:
+                yield advance
+        finally:
+            self._showing.release()

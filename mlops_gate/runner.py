@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,33 +21,97 @@ if TYPE_CHECKING:
     from mlops_gate.gates.base import GateConfig
 
 CRASH_DIR = Path(".mlops-gate") / "logs"
+MAX_DEFAULT_JOBS = 2  # issue #8: "concurrently where that helps on 2 cores"
+RUN_ALONE = frozenset({"latency"})  # timed gates: nothing else may run beside them
+START_FIRST = frozenset({"expectations", "pytest"})
+SHARED_LIBRARIES = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "onnxruntime")
 
 
-def run_gates(context: EvaluationContext, cache: GateCache | None = None) -> list[GateResult]:
-    """Every gate in policy order; a cached result is reused when nothing it read has changed."""
+def default_jobs() -> int:
+    """Gates evaluated at once by default: the CPUs, at most 2 (see `run_gates`)."""
+    return max(1, min(MAX_DEFAULT_JOBS, os.cpu_count() or 1))
+
+
+def run_gates(
+    context: EvaluationContext, cache: GateCache | None = None, jobs: int | None = None
+) -> list[GateResult]:
+    """Every gate's result, in policy order; a cached result is reused when its inputs are unchanged.
+
+    Up to `jobs` gates (default `default_jobs()`) are evaluated at once in threads: the heavy
+    work (numpy, ONNX Runtime, Parquet decoding) releases the GIL, and the context computes each
+    shared input once (per-key locks). Latency gates run afterwards, one at a time with nothing
+    else running, so no other gate disturbs their timings. Great Expectations validations run
+    one at a time (gx_runner). A streamed (larger than memory) data set runs one gate at a time,
+    so that two gates' column copies never add up.
+    """
     loaded = context.loaded
-    results = []
-    for index, (gate, gate_id) in enumerate(zip(loaded.policy.gates, loaded.gate_ids, strict=True)):
+    results: list[GateResult | None] = []
+    pending: list[int] = []
+    keys: list[str | None] = []
+    for index, gate in enumerate(loaded.policy.gates):
         key = cache.key(gate) if cache is not None else None
+        keys.append(key)
         hit = cache.load(key) if cache is not None and key is not None else None
-        line = loaded.gate_line(index)
-        if hit is not None:
-            results.append(
-                dataclasses.replace(hit, id=gate_id, type=gate.type, policy_line=line, cached=True)
-            )
-            continue
+        results.append(None if hit is None else _finish(hit, index, context, cached=True))
+        if hit is None:
+            pending.append(index)
+
+    def run(index: int) -> None:
+        gate = loaded.policy.gates[index]
         started = time.perf_counter()
-        result = dataclasses.replace(
-            _evaluate(gate, gate_id, context),
-            id=gate_id,
-            type=gate.type,
-            policy_line=line,
-            duration_s=round(time.perf_counter() - started, 4),
-        )
-        if cache is not None and key is not None:
+        result = _evaluate(gate, loaded.gate_ids[index], context)
+        result = dataclasses.replace(result, duration_s=round(time.perf_counter() - started, 4))
+        result = results[index] = _finish(result, index, context)
+        if cache is not None and (key := keys[index]) is not None:
             cache.store(key, result)
-        results.append(result)
-    return results
+
+    alone = [i for i in pending if loaded.policy.gates[i].type in RUN_ALONE]
+    # Gates that need nothing the others load (GX's seconds-long import, a pytest subprocess)
+    # start first, so they overlap the loading of data and models instead of following it.
+    shared = sorted(
+        (i for i in pending if i not in alone),
+        key=lambda i: loaded.policy.gates[i].type not in START_FIRST,
+    )
+    workers = 1 if context.streams_data() else (jobs if jobs is not None else default_jobs())
+    if workers <= 1 or len(shared) <= 1:
+        for index in shared:
+            run(index)
+    else:
+        _import_shared_libraries()
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gate") as pool:
+            list(pool.map(run, shared))  # list(): re-raises a worker's exception, if any
+    for index in alone:
+        run(index)
+    return [result for result in results if result is not None]
+
+
+def _import_shared_libraries() -> None:
+    """Import what most gates use before the threads start, one import at a time.
+
+    Two threads importing overlapping packages (Great Expectations imports pandas and pyarrow
+    while a loader does) wait on each other's module locks, and Python raises a deadlock error
+    where the waits cross; imported here, they are already there for every gate.
+    """
+    import importlib
+
+    for name in SHARED_LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue  # an optional extra: the gate that needs it reports it
+
+
+def _finish(
+    result: GateResult, index: int, context: EvaluationContext, *, cached: bool = False
+) -> GateResult:
+    gate = context.loaded.policy.gates[index]
+    return dataclasses.replace(
+        result,
+        id=context.loaded.gate_ids[index],
+        type=gate.type,
+        policy_line=context.loaded.gate_line(index),
+        cached=cached or result.cached,
+    )
 
 
 def _evaluate(gate: GateConfig, gate_id: str, context: EvaluationContext) -> GateResult:

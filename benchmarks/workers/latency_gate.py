@@ -116,7 +116,8 @@ def ratio(runs: int) -> dict[str, Any]:
         runs=runs,
     )
     details = latency.evaluate(config, context).details
-    found = {key: details[key] for key in ("ratio", "p95_ms", "p50_ms", "baseline_p95_ms", "runs")}
+    keys = ("ratio", "p95_ms", "p50_ms", "baseline_p95_ms", "runs", "pairs", "percentile_ratio")
+    found = {key: details[key] for key in keys}
     found["estimators"] = interleaved(context, runs)
     return found
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 from mlops_gate.errors import GateError
@@ -18,6 +19,10 @@ from mlops_gate.expectations import ENGINE_GX, Expectation, Outcome
 if TYPE_CHECKING:
     import pandas as pd
 
+# GX keeps its "current" data context in a process-wide global (set by `_context`, read by
+# suites and expectations), so two validations in threads would swap contexts under each other:
+# validations run one at a time (gates may run in threads, runner.py).
+_ONE_VALIDATION = threading.Lock()
 INDEX = "mlops_gate_index"  # kept in each expectation's meta to find its result again
 # Fields GX ignores when it decides two expectations in a suite are the same one.
 _NOT_IDENTITY = {"id", "rendered_content", "notes", "meta"}
@@ -53,6 +58,11 @@ def validate(frame: pd.DataFrame, expectations: list[Expectation]) -> list[Outco
     A GX suite is a set: expectations GX considers equal collapse into one. Equal ones are
     grouped here first, so each written expectation still gets its own entry, sharing a result.
     """
+    with _ONE_VALIDATION:
+        return _validate(frame, expectations)
+
+
+def _validate(frame: pd.DataFrame, expectations: list[Expectation]) -> list[Outcome]:
     gx = _gx()
     # First: GX suites and expectations look up the "current" context, which this sets.
     context = _context(gx)

@@ -63,19 +63,22 @@ class Config(GateConfig):
 
 def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     """The gap between the groups of `sensitive` large enough to gate; smaller ones are reported."""
+    import dataclasses
+
     from mlops_gate.errors import GateError
     from mlops_gate.metrics.errors import MetricUndefined
     from mlops_gate.metrics.fairness import disparity, group_rates
 
     if context.task == "regression":
         raise GateError("bias needs a classification model (model.task is regression)")
-    groups = _group_keys(config.sensitive, context)
+    groups, names = _group_keys(config.sensitive, context)
     predictions = context.predictions("model", "eval")
     positive = _positive_class(config, context)
     y_pred = _matches(predictions.require_labels(), positive)
     needs_truth = config.metric != "demographic_parity_difference"
     y_true = _matches(context.target(), positive) if needs_truth else None
     rates = group_rates(y_pred, groups, y_true, pos_label=True)
+    rates = dataclasses.replace(rates, groups=tuple(names[g] for g in rates.groups))
     kept = _gated_groups(config, rates)
     try:
         gap = disparity(rates.select(kept), config.metric)
@@ -105,19 +108,29 @@ def _gated_groups(config: Config, rates: GroupRates) -> Array:
     return kept
 
 
-def _group_keys(sensitive: str, context: EvaluationContext) -> Array:
-    """The sensitive column as strings (the groups' names in reports), missing values as a group."""
+def _group_keys(sensitive: str, context: EvaluationContext) -> tuple[Array, list[str]]:
+    """Each row's group as an index into the group names (sorted; missing values a group).
+
+    The groups are named by their text, so 1 and "1" are one group. Factorized by hashing, so
+    only the few distinct values become strings and the rows are never sorted as Python objects:
+    on a large eval set that took gigabytes and minutes (issue #8). Index order is name order,
+    so counting the indices counts the groups in the order of their names.
+    """
+    import numpy as np
+    import pandas as pd
+
     from mlops_gate.errors import GateError
 
-    frame = context.dataset("eval")
-    if sensitive not in frame.columns:
+    if sensitive not in context.columns("eval"):
         raise GateError(
             f"sensitive column '{sensitive}' not found in {context.dataset_path('eval')}"
         )
-    series = frame[sensitive]
-    keys = series.astype(str).to_numpy(dtype=object)
-    keys[series.isna().to_numpy(dtype=bool)] = MISSING_GROUP
-    return keys
+    codes, uniques = pd.factorize(context.column("eval", sensitive))
+    texts = [str(u) for u in uniques] + [MISSING_GROUP]
+    names = sorted(set(texts))
+    rank = np.array([names.index(t) for t in texts], dtype=np.min_scalar_type(len(names)))
+    keys: Array = rank[np.where(codes < 0, len(uniques), codes)]
+    return keys, names
 
 
 def _positive_class(config: Config, context: EvaluationContext) -> Any:
@@ -130,16 +143,29 @@ def _positive_class(config: Config, context: EvaluationContext) -> Any:
 
 
 def _matches(values: Array, label: Any) -> Array:
-    """Rows equal to `label` by value or by spelling (a CSV target "1" matches a model label 1)."""
+    """Rows equal to `label` by value or by spelling (a CSV target "1" matches a model label 1).
+
+    Decided once per distinct value, then looked up per row (no per-row strings).
+    """
     import numpy as np
 
     values = np.asarray(values).reshape(-1)
-    by_value = np.asarray(values == label, dtype=bool)
-    if by_value.shape != values.shape:  # an incomparable scalar answer
-        by_value = np.zeros(values.shape, dtype=bool)
-    by_spelling = np.asarray(values.astype(str) == str(label), dtype=bool)
-    matched: Array = by_value | by_spelling
+    distinct = np.unique(values) if values.dtype.kind != "O" else _object_distinct(values)
+    by_value = np.asarray(distinct == label, dtype=bool)
+    if by_value.shape != distinct.shape:  # an incomparable scalar answer
+        by_value = np.zeros(distinct.shape, dtype=bool)
+    by_spelling = np.asarray(distinct.astype(str) == str(label), dtype=bool)
+    matched: Array = np.isin(values, distinct[by_value | by_spelling])
     return matched
+
+
+def _object_distinct(values: Array) -> Array:
+    """Distinct values of an object array (mixed types need not be orderable)."""
+    import numpy as np
+    import pandas as pd
+
+    out: Array = np.asarray(pd.unique(values), dtype=object)
+    return out
 
 
 def _result(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> GateResult:

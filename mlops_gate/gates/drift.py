@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mlops_gate.context import DatasetName, EvaluationContext
+    from mlops_gate.loaders.data import ParquetSource
     from mlops_gate.metrics.psi import ColumnPsi
     from mlops_gate.results import GateResult
 
+T = TypeVar("T")
 Array: TypeAlias = "npt.NDArray[Any]"
 Arrays: TypeAlias = "tuple[npt.NDArray[Any], npt.NDArray[Any]]"
 DIGITS = 6  # PSI and shares in details: enough to recompute, short enough to read
@@ -60,12 +62,17 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     """PSI of every compared column (and of the model's scores), gated on the largest."""
     from mlops_gate.errors import GateError
 
-    reference, current = context.dataset("reference"), context.dataset("eval")
-    # One column at a time: only one column's converted copies are alive at once.
-    results = {
-        name: _column_psi(name, reference[name], current[name], config)
-        for name in _columns(config, context, reference, current)
-    }
+    current_source = context.source("eval")
+    results = {}
+    # One column at a time: only one column's converted copies are alive at once. A streamed
+    # (large) eval set is counted batch by batch against the whole reference column's edges.
+    for name in _columns(config, context):
+        reference = context.column("reference", name)
+        if current_source is None:
+            results[name] = _column_psi(name, reference, context.column("eval", name), config)
+        else:
+            results[name] = _streamed_column_psi(name, reference, current_source, config)
+        del reference
     if config.predictions:
         from mlops_gate.metrics.psi import numeric_psi
 
@@ -94,7 +101,56 @@ def _column_psi(
     )
 
 
-def _undefined_is_error(name: str, compute: Callable[[], ColumnPsi]) -> ColumnPsi:
+def _streamed_column_psi(
+    name: str, reference: pd.Series[Any], current: ParquetSource, config: Config
+) -> ColumnPsi:
+    """`_column_psi` with the eval column read in record batches: the same result, bounded memory."""
+    import itertools
+
+    from mlops_gate.metrics.psi import StreamedNumericPsi, counted_categorical_psi
+
+    batches = (frame[name] for frame in current.batches([name]))
+    first = next(batches)
+    chunks = itertools.chain([first], batches)
+    if _column_kind(name, reference, first) == "numeric":
+        counter = _undefined_is_error(
+            name, lambda: StreamedNumericPsi(_numeric(reference), bins=config.bins)
+        )
+        for chunk in chunks:
+            counter.add(_numeric(chunk))
+        return _undefined_is_error(name, lambda: counter.result(epsilon=config.epsilon))
+    ref_counts, ref_missing = _category_counts(reference)
+    cur_counts: dict[str, int] = {}
+    cur_missing = 0
+    for chunk in chunks:
+        counts, missing = _category_counts(chunk)
+        cur_missing += missing
+        for category, count in counts.items():
+            cur_counts[category] = cur_counts.get(category, 0) + count
+    return _undefined_is_error(
+        name,
+        lambda: counted_categorical_psi(
+            ref_counts, cur_counts, (ref_missing, cur_missing), epsilon=config.epsilon
+        ),
+    )
+
+
+def _category_counts(series: pd.Series[Any]) -> tuple[dict[str, int], int]:
+    """Rows per category, named by text as `_factorize` names them, and the missing rows."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series)
+    present = codes >= 0
+    counts = np.bincount(codes[present], minlength=len(uniques))
+    named: dict[str, int] = {}
+    for value, count in zip(uniques, counts.tolist(), strict=True):
+        if count:
+            named[str(value)] = named.get(str(value), 0) + count
+    return named, int((~present).sum())
+
+
+def _undefined_is_error(name: str, compute: Callable[[], T]) -> T:
     from mlops_gate.errors import GateError
     from mlops_gate.metrics.errors import MetricUndefined
 
@@ -104,9 +160,7 @@ def _undefined_is_error(name: str, compute: Callable[[], ColumnPsi]) -> ColumnPs
         raise GateError(f"drift on '{name}': {exc}") from None
 
 
-def _columns(
-    config: Config, context: EvaluationContext, reference: pd.DataFrame, current: pd.DataFrame
-) -> list[str]:
+def _columns(config: Config, context: EvaluationContext) -> list[str]:
     """The compared columns; each must be in both sets, or the error lists what is missing where."""
     from mlops_gate.errors import GateError
 
@@ -119,18 +173,15 @@ def _columns(
             # features() reads the eval columns; a feature only the reference has is a difference.
             skip = {data.target, *data.ignore}
             names = list(
-                dict.fromkeys([*names, *(str(c) for c in reference.columns if c not in skip)])
+                dict.fromkeys([*names, *(c for c in context.columns("reference") if c not in skip)])
             )
     if not names:
         raise GateError("no columns to compare (every column is the target or ignored)")
-    sets: tuple[tuple[DatasetName, pd.DataFrame], ...] = (
-        ("reference", reference),
-        ("eval", current),
-    )
+    sets: tuple[DatasetName, ...] = ("reference", "eval")
     gaps = [
         f"missing from {context.dataset_path(which)}: {', '.join(missing)}"
-        for which, frame in sets
-        if (missing := [n for n in names if n not in frame.columns])
+        for which in sets
+        if (missing := [n for n in names if n not in set(context.columns(which))])
     ]
     if gaps:
         raise GateError("reference and eval columns differ: " + "; ".join(gaps))

@@ -82,6 +82,7 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
         from mlops_gate.expectations import gx_runner
 
         check_known(expectations, CUSTOM_TYPES | gx_runner.expectation_types())
+    _refuse_streamed(config, context)
     frame = context.dataset(config.data)
     # Custom checks first: they are cheap, so their kwargs errors surface before GX's run.
     outcomes = dict(
@@ -92,6 +93,27 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
         outcomes.update(zip(gx_positions, found, strict=True))
     ordered = [outcomes[i] for i in range(len(expectations))]
     return _result(config, ordered, rows=len(frame))
+
+
+def _refuse_streamed(config: Config, context: EvaluationContext) -> None:
+    """An `error`, never an out-of-memory crash or a silent pass, on a data set too large to load.
+
+    Great Expectations validates a pandas DataFrame held whole in memory; a Parquet file above the
+    streaming threshold (docs/performance.md) is never loaded whole, so its suite is not run.
+    """
+    from mlops_gate.errors import GateError
+    from mlops_gate.loaders.data import stream_threshold
+
+    source = context.source(config.data)
+    if source is None:
+        return
+    size = source.path.stat().st_size
+    raise GateError(
+        f"{source.path}: {size / 2**30:.1f} GiB, {source.num_rows:,} rows, is above the "
+        f"in-memory limit for expectations (MLOPS_GATE_STREAM_BYTES={stream_threshold()}): Great "
+        "Expectations validates a whole DataFrame; validate a sample or a partition of the data "
+        "(see docs/performance.md)"
+    )
 
 
 def _at(items: list[Expectation], positions: list[int]) -> list[Expectation]:

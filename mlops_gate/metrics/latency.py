@@ -94,3 +94,44 @@ def summarize(timings_ns: npt.ArrayLike, percentile: float, batch_size: int) -> 
 def _check_percentile(percentile: float) -> None:
     if not 0 <= percentile <= 100:
         raise MetricUndefined(f"percentile must be within [0, 100], got {percentile}")
+
+
+# The paired ratio's 95% interval is wanted within this fraction of it before the gate stops
+# adding pairs (docs/latency.md).
+PAIRED_PRECISION = 0.01
+
+
+def paired_ratio(candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLike) -> float:
+    """Median over call pairs of candidate_i / baseline_i (> 1: the candidate is slower).
+
+    Each pair of interleaved calls sees the same machine state, so a burst from a co-tenant
+    scales both and cancels in their quotient; the median ignores the pairs a burst split.
+    """
+    candidate, baseline = _pairs(candidate_ns, baseline_ns)
+    return float(np.median(candidate / baseline))
+
+
+def paired_ratio_precision(candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLike) -> float:
+    """Half-width of a distribution-free ~95% interval of `paired_ratio`, relative to it.
+
+    The interval of a median from order statistics: ranks n/2 ± 1.96·√n/2 of the sorted ratios
+    (no resampling, no randomness).
+    """
+    candidate, baseline = _pairs(candidate_ns, baseline_ns)
+    ratios = np.sort(candidate / baseline)
+    n = ratios.size
+    reach = 1.96 * np.sqrt(n) / 2
+    low = ratios[max(0, int(np.floor(n / 2 - reach)))]
+    high = ratios[min(n - 1, int(np.ceil(n / 2 + reach)))]
+    return float((high - low) / 2 / np.median(ratios))
+
+
+def _pairs(
+    candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLike
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    candidate, baseline = as_timings(candidate_ns), as_timings(baseline_ns)
+    if candidate.size != baseline.size:
+        raise MetricUndefined(f"unpaired timings: {candidate.size} vs {baseline.size} calls")
+    if np.any(baseline <= 0):
+        raise MetricUndefined("a baseline call took 0 ns: the ratio is undefined")
+    return candidate, baseline

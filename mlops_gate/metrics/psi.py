@@ -221,3 +221,69 @@ def _result(
         categories=categories,
         missing_bin=missing_bin,
     )
+
+
+class StreamedNumericPsi:
+    """`numeric_psi` with the current set fed in chunks (a data set larger than memory).
+
+    The reference is whole (its exact quantiles need it), the current set arrives in any number
+    of chunks; the counts, hence the result, are exactly `numeric_psi(reference, concat(chunks))`.
+    """
+
+    def __init__(self, reference: npt.ArrayLike, *, bins: int = DEFAULT_BINS) -> None:
+        if bins < 2:
+            raise ValueError(f"bins must be at least 2, got {bins}")
+        ref = np.asarray(reference, dtype=np.float64).reshape(-1)
+        if ref.size == 0:
+            raise MetricUndefined("the reference set has no rows")
+        ref_nan = np.isnan(ref)
+        self.edges = quantile_edges(ref[~ref_nan], bins, overwrite_input=True)
+        # Counts always keep a NaN slot; it is dropped at the end if neither set had a NaN.
+        self._width = self.edges.size + 2
+        self._ref_counts = _numeric_counts(ref, ref_nan, self.edges, self._width)
+        self._cur_counts = np.zeros(self._width, dtype=np.intp)
+
+    def add(self, current: npt.ArrayLike) -> None:
+        """Count one chunk of the current set."""
+        cur = np.asarray(current, dtype=np.float64).reshape(-1)
+        self._cur_counts += _numeric_counts(cur, np.isnan(cur), self.edges, self._width)
+
+    def result(self, *, epsilon: float = DEFAULT_EPSILON) -> ColumnPsi:
+        if self._cur_counts.sum() == 0:
+            raise MetricUndefined("the current set has no rows")
+        missing_bin = bool(self._ref_counts[-1] or self._cur_counts[-1])
+        keep = self._width if missing_bin else self._width - 1
+        return _result(
+            self._ref_counts[:keep],
+            self._cur_counts[:keep],
+            epsilon,
+            "numeric",
+            missing_bin,
+            edges=self.edges,
+        )
+
+
+def counted_categorical_psi(
+    reference: dict[str, int],
+    current: dict[str, int],
+    missing: tuple[int, int],
+    *,
+    epsilon: float = DEFAULT_EPSILON,
+) -> ColumnPsi:
+    """`coded_categorical_psi` from per-category counts (categories ordered by name).
+
+    `missing` holds the missing-value counts of (reference, current). Equal to coding each row
+    into the sorted union of the categories and counting, which is what the streamed drift gate
+    cannot afford to do for a data set larger than memory.
+    """
+    categories = sorted(set(reference) | set(current))
+    missing_bin = bool(missing[0] or missing[1])
+    tail = [missing] if missing_bin else []
+    ref_counts = np.array([reference.get(c, 0) for c in categories] + [m[0] for m in tail])
+    cur_counts = np.array([current.get(c, 0) for c in categories] + [m[1] for m in tail])
+    if ref_counts.sum() == 0:
+        raise MetricUndefined("the reference set has no rows")
+    if cur_counts.sum() == 0:
+        raise MetricUndefined("the current set has no rows")
+    names = tuple(categories) + ((None,) if missing_bin else ())
+    return _result(ref_counts, cur_counts, epsilon, "categorical", missing_bin, categories=names)

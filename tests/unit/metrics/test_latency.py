@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from mlops_gate.metrics.errors import MetricUndefined
 from mlops_gate.metrics.latency import (
+    paired_ratio,
+    paired_ratio_precision,
     percentile_ms,
     regression_ratio,
     summarize,
@@ -118,3 +120,27 @@ def test_ratio_against_a_zero_baseline_is_undefined() -> None:
 
 def test_metric_undefined_is_a_value_error() -> None:
     assert issubclass(MetricUndefined, ValueError)
+
+
+@given(
+    st.lists(st.integers(1, 10**9), min_size=1, max_size=50),
+    st.integers(1, 50),
+)
+def test_paired_ratio_of_scaled_calls_is_the_scale(values: list[int], scale: int) -> None:
+    assert paired_ratio([v * scale for v in values], values) == pytest.approx(scale, rel=1e-12)
+    assert paired_ratio_precision(values, values) == 0.0
+
+
+def test_paired_ratio_is_the_median_of_per_pair_ratios() -> None:
+    # One pair split by a burst (the 3rd) moves a ratio of percentiles, not the paired median.
+    candidate = [200, 210, 9_000, 190, 205]
+    baseline = [100, 100, 100, 95, 100]
+    assert paired_ratio(candidate, baseline) == pytest.approx(np.median([2, 2.1, 90, 2, 2.05]))
+    assert 0 < paired_ratio_precision(candidate, baseline) < math.inf
+
+
+def test_paired_ratio_needs_paired_nonzero_timings() -> None:
+    with pytest.raises(MetricUndefined, match="unpaired"):
+        paired_ratio([1, 2, 3], [1, 2])
+    with pytest.raises(MetricUndefined, match="0 ns"):
+        paired_ratio([1, 2], [1, 0])
