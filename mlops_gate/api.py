@@ -79,6 +79,7 @@ def check(
     timeout: float = DEFAULT_TIMEOUT_S,
     use_cache: bool = True,
     artifacts: Path | None = None,
+    jobs: int | None = None,
 ) -> CheckReport:
     """Evaluate every gate of the policy, write the requested reports and the evidence file.
 
@@ -86,6 +87,7 @@ def check(
     run returns its stored result (marked `cached`); see `mlops_gate.cache`. With `artifacts` (a
     `build --out` folder), the gates run on every artifact of its build.json, the float model's
     results are the report's `gates` and the verdict is the worst over all of them (docs/build.md).
+    `jobs` gates are evaluated at once (default: `runner.default_jobs()`; latency always alone).
     """
     from mlops_gate.cache import DEFAULT_DIR, GateCache
     from mlops_gate.context import EvaluationContext
@@ -106,11 +108,13 @@ def check(
     variants: list[VariantResult] = []
     if artifacts is None:
         context = EvaluationContext(loaded, progress, timeout=timeout)
-        gates = run_gates(context, cache)
+        gates = run_gates(context, cache, jobs)
     else:
         from mlops_gate.artifacts.variants import check_artifacts
 
-        outcome = check_artifacts(loaded, artifacts, progress, timeout=timeout, cache=cache)
+        outcome = check_artifacts(
+            loaded, artifacts, progress, timeout=timeout, cache=cache, jobs=jobs
+        )
         context, gates, variants = outcome.float_context, outcome.float_gates, outcome.variants
     inputs = _input_files(loaded, context)
     inputs.update({f"artifacts.{v.variant}": Path(v.path) for v in variants})

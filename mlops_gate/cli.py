@@ -115,6 +115,16 @@ def check(
             "quantized variants); any failing variant fails the check.",
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=64,
+            help="Gates evaluated at once (default: the CPUs, at most 2; latency always alone).",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate every gate of POLICY. Exit 0 pass, 1 a gate failed, 2 could not decide, 3 internal error."""
     from rich.console import Console
@@ -140,6 +150,7 @@ def check(
             timeout=timeout,
             use_cache=not no_cache,
             artifacts=artifacts,
+            jobs=jobs,
         )
     )
     if not quiet:

@@ -136,6 +136,7 @@ def check_artifacts(
     *,
     timeout: float,
     cache: GateCache | None,
+    jobs: int | None = None,
 ) -> VariantsOutcome:
     """Gate every artifact of `folder`; the float model's results are the report's `gates`."""
     from mlops_gate.report import VariantResult
@@ -144,7 +145,7 @@ def check_artifacts(
     artifacts = read_manifest(folder)
     float_loaded = with_model(loaded, artifacts[0].path)
     float_context = EvaluationContext(float_loaded, progress, timeout=timeout)
-    float_gates = run_gates(float_context, cache)
+    float_gates = run_gates(float_context, cache, jobs)
     shared = {
         gate_id
         for gate, gate_id in zip(loaded.policy.gates, loaded.gate_ids, strict=True)
@@ -152,7 +153,9 @@ def check_artifacts(
     }
     variants = [VariantResult.of(artifacts[0], float_gates, shared)]
     for artifact in artifacts[1:]:
-        gates = _variant_gates(loaded, artifact, float_context, float_gates, shared, timeout)
+        gates = _variant_gates(
+            loaded, artifact, float_context, float_gates, shared, timeout, jobs
+        )
         variants.append(VariantResult.of(artifact, gates, shared))
     return VariantsOutcome(float_context, float_gates, variants, artifacts)
 
@@ -164,6 +167,7 @@ def _variant_gates(
     float_gates: list[GateResult],
     shared: set[str],
     timeout: float,
+    jobs: int | None,
 ) -> list[GateResult]:
     """The model gates on `artifact` (not cached: `*_vs_float` also reads the float model)."""
     from mlops_gate.runner import run_gates
@@ -176,7 +180,7 @@ def _variant_gates(
         gate_ids=tuple(loaded.gate_ids[i] for i in keep),
     )
     context = VariantContext(subset, float_context, float_context.progress, timeout=timeout)
-    evaluated = iter(run_gates(context))
+    evaluated = iter(run_gates(context, jobs=jobs))
     by_id = {gate.id: gate for gate in float_gates}
     # Policy order; the subset's indexes are not the policy's, so lines come from the float run.
     results = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from mlops_gate import runner
 from mlops_gate.loaders.models import OnnxModel
 from mlops_gate.results import GateResult
-from tests.support import basic_project, load_context
+from tests.support import basic_project, load_context, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -137,3 +138,18 @@ def test_progress_shows_one_task_at_a_time() -> None:
     with progress.task("after"):
         pass
     assert shown == ["first", "after"]
+
+
+def test_cli_jobs_option(policy: Path, tmp_path: Path) -> None:
+    sequential = run_cli("check", str(policy), "--jobs", "1", "--json", "one.json", cwd=tmp_path)
+    parallel = run_cli(
+        "check", str(policy), "-j", "2", "--no-cache", "--json", "two.json", cwd=tmp_path
+    )
+    assert sequential.returncode == parallel.returncode == 0, sequential.stderr + parallel.stderr
+    one, two = (json.loads((tmp_path / name).read_text()) for name in ("one.json", "two.json"))
+    assert [(g["id"], g["verdict"]) for g in one["gates"]] == [
+        (g["id"], g["verdict"]) for g in two["gates"]
+    ]
+    refused = run_cli("check", str(policy), "--jobs", "0", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "--jobs" in refused.stderr
