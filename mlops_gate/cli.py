@@ -351,6 +351,14 @@ def run_command(
         Path | None, typer.Option(help="Write the check's Markdown report here.")
     ] = None,
     html: Annotated[Path | None, typer.Option(help="Write the check's HTML report here.")] = None,
+    comment: Annotated[
+        bool,
+        typer.Option(
+            "--comment",
+            help="Post the check's sticky PR comment and check run (GITHUB_TOKEN); a failed post "
+            "stops the run (exit 2).",
+        ),
+    ] = False,
     timeout: TimeoutOpt = None,
 ) -> None:
     """The whole pipeline: build → check → image → promote → deploy; stops at the first "no".
@@ -383,13 +391,28 @@ def run_command(
             progress=progress,
             on_stage=stage_line,
             on_event=lambda line: typer.echo(f"  {line}", err=True),
-            on_report=lambda report: terminal.render(report, console),
+            on_report=lambda report: _show_and_deliver(report, console, comment, html),
         )
     )
     typer.echo("")
     for line in result.lines():
         typer.echo(line)
     raise typer.Exit(result.exit_code)
+
+
+def _show_and_deliver(
+    report: CheckReport, console: Console, comment: bool, html: Path | None
+) -> None:
+    """`run`'s check, as `check` shows and posts it (table; in Actions the summary, outputs and
+    annotations; with `comment` the PR comment). A post that fails stops the run."""
+    from mlops_gate import api
+    from mlops_gate.reports import terminal
+
+    terminal.render(report, console)
+    delivery = api.deliver(report, comment=comment, report_path=html)
+    _print_delivery(delivery)
+    if delivery.exit_code != report.exit_code:
+        raise MlopsGateError("; ".join(delivery.errors) or "posting the report failed")
 
 
 @app.command("report")

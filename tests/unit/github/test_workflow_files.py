@@ -135,8 +135,9 @@ def test_sample_is_the_template_but_for_its_dogfood_lines() -> None:
     only_sample = [line[1:].split("  #")[0].strip() for line in changed if line.startswith("+")]
     assert only_template == [f"uses: {PUBLISHED_ACTION}", "working-directory: ."]
     assert only_sample == [
-        "- name: Generate the example's data and models (dogfood only; your repository has its own)",
-        "run: make example-models",
+        "- name: Generate the example's data, models and built artifacts (dogfood only; your "
+        "repository has its own)",
+        "run: make example-models example-build",
         "",
         "uses: ./",
         "working-directory: examples/credit-risk",
