@@ -231,20 +231,60 @@ def _gate_files(loaded: LoadedPolicy) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class RecordedRun:
+    run_id: str
+    new: bool
+    """False: the same results (every value, verdict and input hash) were already recorded as
+    `run_id` by an earlier check, and nothing was sent to the registry."""
+
+
+RECORDED_DIR = Path(".mlops-gate") / "cache" / "runs"
+
+
 def record_check_run(
     policy_path: Path,
     report: CheckReport,
     evidence: Path | None,
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
-) -> str | None:
-    """Log the check as an MLflow run when the policy uses a registry; the run id, else `None`."""
-    from mlops_gate.registry.commands import record_check, registry_configured
+    use_cache: bool = True,
+) -> RecordedRun | None:
+    """Log the check as an MLflow run when the policy uses a registry, else `None`.
+
+    An unchanged re-run (every gate from the result cache, so the very same results) is not logged
+    twice: the earlier run's id is returned (`new=False`), which keeps a warm `check` fast (MLflow
+    and its store cost seconds to open). `use_cache=False` (`--no-cache`) logs it anyway.
+    """
+    from mlops_gate.registry.commands import record_check, registry_configured, settings_for
 
     loaded = validate(policy_path)
     if not registry_configured(loaded):
         return None
-    return record_check(loaded, report, evidence, timeout=timeout)
+    uri, _embedded = settings_for(loaded, timeout).resolve_uri()
+    marker = RECORDED_DIR / _results_key(report, uri)
+    if use_cache and marker.is_file():
+        recorded = marker.read_text(encoding="utf-8").strip()
+        if recorded:
+            return RecordedRun(recorded, new=False)
+    run_id = record_check(loaded, report, evidence, timeout=timeout)
+    atomic_write_text(marker, run_id + "\n")
+    return RecordedRun(run_id, new=True)
+
+
+def _results_key(report: CheckReport, tracking_uri: str) -> str:
+    """The results without what varies between identical runs (times, `cached` flags)."""
+    from mlops_gate.fsutil import sha256_bytes
+
+    document = report.to_json()
+    for key in ("started_at", "duration_s", "tool_version"):
+        document.pop(key, None)
+    for gate in document["gates"]:
+        for key in ("duration_s", "cached"):
+            gate.pop(key, None)
+    document["tracking_uri"] = tracking_uri
+    text = json.dumps(document, sort_keys=True, default=str)
+    return sha256_bytes(text.encode("utf-8"))
 
 
 def promote(

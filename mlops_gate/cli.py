@@ -158,14 +158,20 @@ def check(
     # After the table: inside GitHub Actions this prints the ::error/::warning lines on stdout.
     delivery = _guarded(lambda: api.deliver(report, comment=comment, report_path=html))
     _print_delivery(delivery)
-    code = _record_run(policy, report, evidence, timeout, delivery.exit_code, quiet)
+    code = _record_run(policy, report, evidence, timeout, delivery.exit_code, quiet, no_cache)
     if quiet:
         console.print(f"{report.verdict} {report.policy_name} (exit {code})")
     raise typer.Exit(code)
 
 
 def _record_run(
-    policy: Path, report: CheckReport, evidence: Path, timeout: float, code: int, quiet: bool
+    policy: Path,
+    report: CheckReport,
+    evidence: Path,
+    timeout: float,
+    code: int,
+    quiet: bool,
+    no_cache: bool,
 ) -> int:
     """Log the check as an MLflow run when the policy uses a registry (docs/registry.md).
 
@@ -174,12 +180,18 @@ def _record_run(
     from mlops_gate import api
 
     try:
-        run_id = api.record_check_run(policy, report, evidence, timeout=timeout)
+        recorded = api.record_check_run(
+            policy, report, evidence, timeout=timeout, use_cache=not no_cache
+        )
     except MlopsGateError as exc:
         typer.echo(f"error: {exc}", err=True)
         return int(ExitCode.UNDECIDED) if code == ExitCode.PASS else code
-    if run_id and not quiet:
-        typer.echo(f"recorded run {run_id}")
+    if recorded and not quiet:
+        typer.echo(
+            f"recorded run {recorded.run_id}"
+            if recorded.new
+            else f"same results as recorded run {recorded.run_id} (--no-cache to record again)"
+        )
     return code
 
 

@@ -174,12 +174,12 @@ def _check(
     # As `check` does: the run is logged in the registry when the policy uses one. A registry
     # that cannot record a pass stops the run (exit 2) before anything ships; a failure stays 1.
     try:
-        run_id = api.record_check_run(loaded.path, report, evidence, timeout=timeout)
+        run = api.record_check_run(loaded.path, report, evidence, timeout=timeout)
     except MlopsGateError:
         if code == 0:
             raise
-        run_id = None
-    recorded = f"; recorded run {run_id}" if run_id else ""
+        run = None
+    recorded = f"; recorded run {run.run_id}" if run else ""
     if code == 0:
         return "done", f"every gate passed ({counts}); evidence {evidence}{recorded}", 0
     blocking = "; ".join(
