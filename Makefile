@@ -49,7 +49,7 @@ example: example-models  ## build, gate, promote and canary the example challeng
 	MLOPS_GATE_ENGINE=$(EXAMPLE_ENGINE) $(BIN)/mlops-gate run $(EXAMPLE)/mlops-gate.yaml \
 	  --json $(OUT)/results.json --junit $(OUT)/junit.xml --markdown $(OUT)/report.md
 	@echo "reports: $(OUT)/results.json $(OUT)/junit.xml $(OUT)/report.md; artifacts: $(EXAMPLE)/dist;"
-	@echo "registry: .mlops-gate/mlflow.db (mlops-gate history $(EXAMPLE)/mlops-gate.yaml); canary: .mlops-gate/deploy.json"
+	@echo "registry: .mlops-gate/mlflow.db (mlops-gate history $(EXAMPLE)/mlops-gate.yaml [--alias production]); canary: .mlops-gate/deploy.json"
 	@echo
 	@$(MAKE) example-drifted
 

@@ -46,7 +46,7 @@ done
 
 [[ -x "$PROJECT_PY" ]] || scripts/ensure-venv.sh
 ensure_anchors
-make --no-print-directory example-models >&2
+make --no-print-directory example-models example-build >&2
 
 RUN_DIR="benchmarks/results/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$RUN_DIR"

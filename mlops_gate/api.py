@@ -303,11 +303,14 @@ def promote(
     return commands.promote(policy_path, evidence_path, timeout=timeout, reason=reason)
 
 
-def history(policy_path: Path, *, timeout: float = DEFAULT_TIMEOUT_S) -> HistoryView:
-    """The recorded moves of the policy's alias/stage, oldest first, and who holds it now."""
+def history(
+    policy_path: Path, *, timeout: float = DEFAULT_TIMEOUT_S, alias: str | None = None
+) -> HistoryView:
+    """The recorded moves of the policy's alias/stage (or of `alias`), oldest first, and who
+    holds it now."""
     from mlops_gate.registry import commands
 
-    return commands.history(policy_path, timeout=timeout)
+    return commands.history(policy_path, timeout=timeout, alias=alias)
 
 
 def schema() -> str:

@@ -224,13 +224,20 @@ def promote(
 def history(
     ctx: typer.Context,
     policy: PolicyArg = Path("mlops-gate.yaml"),
+    alias: Annotated[
+        str | None,
+        typer.Option(
+            help="Another alias of the model, e.g. production (moved by deploy) "
+            "(default: promote.alias)."
+        ),
+    ] = None,
     timeout: TimeoutOpt = None,
 ) -> None:
     """Which version held the alias when, who moved it and why (recorded on the registered model)."""
     from mlops_gate import api
 
     limit = _timeout(ctx, timeout)
-    view = _guarded(lambda: api.history(policy, timeout=limit))
+    view = _guarded(lambda: api.history(policy, timeout=limit, alias=alias))
     for line in view.lines():
         typer.echo(line)
 

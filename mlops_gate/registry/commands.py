@@ -103,13 +103,20 @@ def rollback(
         return rollback_pointer(registry, pointer_for(loaded), reason)
 
 
-def history(policy_path: Path, *, timeout: float = DEFAULT_TIMEOUT_S) -> HistoryView:
-    """Who held the alias when, and why: the moves recorded on the registered model."""
+def history(
+    policy_path: Path, *, timeout: float = DEFAULT_TIMEOUT_S, alias: str | None = None
+) -> HistoryView:
+    """Who held the alias when, and why: the moves recorded on the registered model. `alias`
+    reads another alias of the same model (e.g. the canary's `production`)."""
+    from dataclasses import replace
+
     from mlops_gate.policy import load_policy
     from mlops_gate.registry.history import read_moves
 
     loaded = load_policy(policy_path)
     pointer = pointer_for(loaded)
+    if alias is not None:
+        pointer = replace(pointer, alias=alias, stage=None)
     with open_registry(settings_for(loaded, timeout)) as registry:
         return HistoryView(
             pointer.label, pointer.holder(registry), read_moves(registry, pointer), registry.display

@@ -94,6 +94,10 @@ def test_local_deploy_moves_the_serving_alias_only_at_100_percent(
     again = run_cli("deploy", str(policy), cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
     assert f"already holds {name}@production" in again.stdout
+    history = run_cli("history", str(policy), "--alias", "production", cwd=tmp_path, env=env)
+    assert history.returncode == 0, history.stderr
+    assert f"{name}@production" in history.stdout
+    assert "local canary reached 100%" in history.stdout
     status = run_cli("deploy", str(policy), "--status", cwd=tmp_path, env=env)
     assert status.returncode == 0, status.stderr
     assert "local canary: promoted" in status.stdout
