@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from mlops_gate.artifacts.build import BuildResult
     from mlops_gate.context import EvaluationContext
-    from mlops_gate.deploy.commands import DeployOutcome
+    from mlops_gate.deploy.outcome import DeployOutcome
     from mlops_gate.github.deliver import Delivery
     from mlops_gate.pipeline import RunResult, Stage
     from mlops_gate.policy.loader import LoadedPolicy

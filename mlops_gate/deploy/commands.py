@@ -15,12 +15,11 @@ target, tagged on the registry version (`mlops_gate.canary.*`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from mlops_gate.deploy.outcome import DeployOutcome, EventHook
 from mlops_gate.errors import InputError
 from mlops_gate.fsutil import atomic_write_text
 
@@ -28,30 +27,7 @@ if TYPE_CHECKING:
     from mlops_gate.deploy.gated import GatedRelease
     from mlops_gate.policy.model import CanarySpec
 
-EventHook = Callable[[str], None]
 RECORD = "deploy.json"
-
-
-@dataclass
-class DeployOutcome:
-    target: str
-    status: str
-    """promoted, rolled_back, aborted, error (local); applied, rendered (kubernetes); created
-    (github); up to date (any)."""
-    exit_code: int
-    lines: list[str] = field(default_factory=list)
-    record: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def up_to_date(self) -> bool:
-        return self.status == "up to date"
-
-    @property
-    def summary(self) -> str:
-        """The line that says how it ended (the local target's first, the others' last)."""
-        if not self.lines:
-            return self.status
-        return self.lines[0] if self.target == "local" else self.lines[-1]
 
 
 def deploy(

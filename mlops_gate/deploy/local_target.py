@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops_gate.deploy.commands import DeployOutcome, EventHook
 from mlops_gate.deploy.gated import GatedRelease, finish, stable_model, tag_version
+from mlops_gate.deploy.outcome import DeployOutcome, EventHook
 
 if TYPE_CHECKING:
     from collections.abc import Callable
