@@ -153,9 +153,7 @@ def check_artifacts(
     }
     variants = [VariantResult.of(artifacts[0], float_gates, shared)]
     for artifact in artifacts[1:]:
-        gates = _variant_gates(
-            loaded, artifact, float_context, float_gates, shared, timeout, jobs
-        )
+        gates = _variant_gates(loaded, artifact, float_context, float_gates, shared, timeout, jobs)
         variants.append(VariantResult.of(artifact, gates, shared))
     return VariantsOutcome(float_context, float_gates, variants, artifacts)
 

@@ -258,7 +258,12 @@ def _classification(
         return statistic, {"pos_label": pos}
     labels = predictions.require_labels()
     metric = cast(Literal["accuracy", "precision", "recall", "f1"], config.metric)
-    known = {*target.tolist(), *labels.tolist(), *(classes or ())}
+    # The few distinct labels, not a Python list of every row (issue #8: 50M rows took gigabytes).
+    known = {
+        *measure.distinct_labels(target, "y_true"),
+        *measure.distinct_labels(labels, "y_pred"),
+        *(classes or ()),
+    }
     if len(known) > 2:
         statistic = measure.label_statistic(metric, target, labels, average=config.average)
         return statistic, {} if metric == "accuracy" else {"average": config.average}

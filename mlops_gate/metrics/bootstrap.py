@@ -24,6 +24,8 @@ Floats = npt.NDArray[np.float64]
 # (resamples in a chunk) x rows stays under this many cells, so memory stays bounded (a few arrays
 # of ~32 MB) whatever the size of the eval set; the result does not depend on it (see `_weights`).
 MAX_CELLS = 1 << 22
+# Rows per slice where a full-size temporary (a widened copy, a mask) would otherwise be made.
+CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Statistic:
 
     n: int
     fn: Callable[[Floats], Floats]
+    # The value at unit weights, computed without a (1 x n) weight row (issue #8: on 50M rows that
+    # row and the temporaries built from it cost gigabytes). None: `fn` on a row of ones.
+    point_fn: Callable[[], float] | None = None
 
     def __call__(self, weights: Floats) -> Floats:
         return self.fn(weights)
@@ -44,7 +49,10 @@ class Statistic:
         """The metric on the rows as they are (every weight 1)."""
         if self.n == 0:
             raise MetricUndefined("no rows to evaluate")
-        value = float(self.fn(np.ones((1, self.n)))[0])
+        if self.point_fn is not None:
+            value = self.point_fn()
+        else:
+            value = float(self.fn(np.ones((1, self.n)))[0])
         if not np.isfinite(value):
             raise MetricUndefined("the metric is undefined for these rows")
         return value
@@ -126,6 +134,7 @@ def _resample(
         for column, statistic in enumerate(statistics):
             out[done : done + len(weights), column] = statistic(weights)
         done += len(weights)
+        del weights  # else it lives on while the next chunk is drawn: two n-sized rows at once
     return out
 
 
@@ -137,6 +146,10 @@ def _weights(n: int, n_resamples: int, seed: int, max_cells: int) -> Iterator[Fl
     size (tests/unit/metrics/test_bootstrap.py checks it).
     """
     rng = np.random.default_rng(seed)
+    if n > max_cells:
+        for _ in range(n_resamples):
+            yield _counted_draws(rng, n, max_cells)[np.newaxis]
+        return
     chunk = max(1, min(n_resamples, max_cells // n))
     for start in range(0, n_resamples, chunk):
         size = min(chunk, n_resamples - start)
@@ -147,24 +160,44 @@ def _weights(n: int, n_resamples: int, seed: int, max_cells: int) -> Iterator[Fl
         yield weights
 
 
-# -- building blocks for statistics ---------------------------------------------------------------
-def grouped_sums(groups: npt.NDArray[np.intp], n_groups: int) -> Callable[[Floats], Floats]:
-    """A function mapping (k x n) weights to their (k x n_groups) sums over each group's rows.
+def _counted_draws(rng: np.random.Generator, n: int, max_cells: int) -> Floats:
+    """One resample's draw counts, drawn `max_cells` at a time (the same stream as one call).
 
-    The rows are sorted by group once, here, rather than once per chunk of resamples.
+    For a large n the single call's index and `bincount` would cost 16 bytes a row beside the
+    weights; here each chunk is sorted and its runs counted, so only the weight row is n-sized.
     """
-    order = np.argsort(groups, kind="stable")
-    ordered = groups[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(groups) else order
-    present = ordered[starts]
+    weights = np.zeros(n)
+    for start in range(0, n, max_cells):
+        index = np.sort(rng.integers(0, n, size=min(max_cells, n - start)))
+        first = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        weights[index[first]] += np.diff(np.r_[first, len(index)])
+    return weights
 
-    def sums(weights: Floats) -> Floats:
-        out = np.zeros((len(weights), n_groups))
-        if len(starts):
-            out[:, present] = np.add.reduceat(weights[:, order], starts, axis=1)
-        return out
 
-    return sums
+# -- building blocks for statistics ---------------------------------------------------------------
+def weighted_counts(codes: npt.NDArray[np.integer], n_codes: int, weights: Floats) -> Floats:
+    """(k x n_codes) sums of each row of the (k x n) `weights` over the rows of each code.
+
+    Codes are small integers (`codes < n_codes`); they are widened for `bincount` a slice at a
+    time, so the memory beside `weights` stays at `CHUNK` cells whatever n is.
+    """
+    k, n = weights.shape
+    out = np.zeros((k, n_codes))
+    offsets = (np.arange(k) * n_codes)[:, np.newaxis]
+    step = max(1, CHUNK // k)
+    for start in range(0, n, step):
+        cells = (codes[start : start + step].astype(np.intp) + offsets).reshape(-1)
+        block = weights[:, start : start + step].reshape(-1)
+        out += np.bincount(cells, weights=block, minlength=k * n_codes).reshape(k, n_codes)
+    return out
+
+
+def counts(codes: npt.NDArray[np.integer], n_codes: int) -> npt.NDArray[np.int64]:
+    """How many rows hold each code (`bincount` a slice at a time, no n-sized widened copy)."""
+    out = np.zeros(n_codes, dtype=np.int64)
+    for start in range(0, len(codes), CHUNK):
+        out += np.bincount(codes[start : start + CHUNK].astype(np.intp), minlength=n_codes)
+    return out
 
 
 def ratio(numerator: Floats, denominator: Floats, where_zero: float = 0.0) -> Floats:

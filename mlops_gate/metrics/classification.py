@@ -9,28 +9,42 @@ The plain functions (`accuracy`, `f1`, ...) return the point value.
   labels present in y_true or y_pred, `weighted` weighs them by support, `micro` pools the counts.
 - roc_auc: binary from the positive class's scores, as the Mann-Whitney statistic with tied
   scores counting 1/2 (the area under scikit-learn's ROC curve, ties included); multiclass is
-  one-vs-rest, macro-averaged.
+  one-vs-rest, macro-averaged. The point value is counted in integers (2U = sum over positives of
+  the negatives scored below plus those scored at most the same), so it is the exact area rounded
+  once; the bootstrap sums weights in score order, exact too for integer weights.
 - log_loss: the true class's probability clipped to [eps, 1 - eps], eps the float64 machine epsilon.
 
 Undefined cases (no rows, NaN/inf, a single class for roc_auc, labels of different kinds, labels
 outside `classes`, rows of probabilities not summing to 1) raise `MetricUndefined`.
+
+Memory (issue #8, 50M-row eval sets): labels become small integer codes (searchsorted into the few
+distinct labels, found a slice at a time), counts come from `bincount` of those codes, float32
+scores stay float32, and nothing full-size beyond one copy of a score column is made for a point
+value; slices of `CHUNK` rows bound every other temporary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from mlops_gate.metrics.bootstrap import Floats, Statistic, grouped_sums, ratio
+from mlops_gate.metrics.bootstrap import CHUNK, Floats, Statistic, counts, ratio, weighted_counts
 from mlops_gate.metrics.errors import MetricUndefined
 
 Average = Literal["binary", "macro", "micro", "weighted"]
 LabelMetric = Literal["accuracy", "precision", "recall", "f1"]
-Codes = npt.NDArray[np.intp]
+Codes = npt.NDArray[np.integer[Any]]
+Scores = npt.NDArray[np.floating[Any]]
 EPS = float(np.finfo(np.float64).eps)
+# numpy's `allclose` defaults, as scikit-learn's check that probability rows sum to 1: they admit
+# the rounding of float32 model outputs (a sigmoid's 1.0000001) and refuse what is not a
+# probability. The range check uses the same tolerance.
+RTOL, ATOL = 1e-5, 1e-8
+# Up to this many labels squared, label metrics count a confusion matrix (one small code per row).
+MAX_CONFUSION = 1 << 12
 
 
 def accuracy(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
@@ -90,15 +104,13 @@ def label_statistic(
     pos_label: Any = 1,
 ) -> Statistic:
     """accuracy, precision, recall or f1 as a function of row weights."""
-    labels, true, pred = _encode(y_true, y_pred)
-    k = len(labels)
+    labels, true, pred = _label_set(y_true, y_pred)
     binary = average == "binary" and metric != "accuracy"
     focus = _positive_index(labels, pos_label) if binary else None
-    true_sums, pred_sums = grouped_sums(true, k), grouped_sums(pred, k)
-    hit_sums = grouped_sums(np.where(true == pred, true, k), k + 1)  # group k collects the misses
+    tallies, width = _tallies(true, pred, labels)
 
-    def fn(weights: Floats) -> Floats:
-        tp, t, p = hit_sums(weights)[:, :k], true_sums(weights), pred_sums(weights)
+    def score(weights: Floats | None) -> Floats:
+        tp, t, p = tallies(weights)
         if metric == "accuracy":
             return ratio(tp.sum(axis=1), t.sum(axis=1))
         if binary:
@@ -110,7 +122,58 @@ def label_statistic(
             tp, t, p = (a.sum(axis=1, keepdims=True) for a in (tp, t, p))
         return _average(metric, average, tp, t, p)
 
-    return Statistic(len(true), fn)
+    def by_blocks(weights: Floats) -> Floats:
+        block = max(1, CHUNK // width)  # a block of resamples holds (rows x width) sums
+        return np.concatenate(
+            [score(weights[i : i + block]) for i in range(0, len(weights), block)]
+        )
+
+    return Statistic(len(true), by_blocks, point_fn=lambda: float(score(None)[0]))
+
+
+Tallies = tuple[Floats, Floats, Floats]
+
+
+def _tallies(
+    true: npt.NDArray[Any], pred: npt.NDArray[Any], labels: npt.NDArray[Any]
+) -> tuple[Callable[[Floats | None], Tallies], int]:
+    """Per label: true positives, true and predicted counts, for each row of weights.
+
+    `None` stands for every weight 1 (integer counts, exact). Also returns how many sums one
+    weight row needs. Few labels: one code per (true, predicted) cell of the confusion matrix, a
+    single small-integer array; many: three arrays of label codes, not k x k sums per resample.
+    """
+    k = len(labels)
+    if k * k <= MAX_CONFUSION:
+        cells = np.empty(len(true), dtype=np.min_scalar_type(k * k - 1))
+        for start in range(0, len(true), CHUNK):
+            part = slice(start, start + CHUNK)
+            cells[part] = codes_of(true[part], labels).astype(np.intp) * k
+            cells[part] += codes_of(pred[part], labels)
+
+        def confusion(weights: Floats | None) -> Tallies:
+            if weights is None:
+                matrix = counts(cells, k * k).astype(np.float64).reshape(1, k, k)
+            else:
+                matrix = weighted_counts(cells, k * k, weights).reshape(len(weights), k, k)
+            return np.diagonal(matrix, axis1=1, axis2=2), matrix.sum(axis=2), matrix.sum(axis=1)
+
+        return confusion, k * k
+    true_codes, pred_codes = codes_of(true, labels), codes_of(pred, labels)
+    hits = true_codes.astype(np.min_scalar_type(k))
+    hits[true_codes != pred_codes] = k  # code k collects the misses
+
+    def separate(weights: Floats | None) -> Tallies:
+        if weights is None:
+            tp, t, p = (counts(c, k + 1)[np.newaxis, :k] for c in (hits, true_codes, pred_codes))
+            return tp.astype(np.float64), t.astype(np.float64), p.astype(np.float64)
+        return (
+            weighted_counts(hits, k + 1, weights)[:, :k],
+            weighted_counts(true_codes, k, weights),
+            weighted_counts(pred_codes, k, weights),
+        )
+
+    return separate, 3 * k + 1
 
 
 def _average(metric: LabelMetric, average: Average, tp: Floats, t: Floats, p: Floats) -> Floats:
@@ -134,12 +197,14 @@ def roc_auc_statistic(
     classes: Sequence[Any] | None = None,
 ) -> Statistic:
     """ROC AUC (see `roc_auc`) as a function of row weights."""
-    scores = _floats(y_score, "y_score")
+    scores = _scores(y_score, "y_score")
     if scores.ndim == 1:
         true, _ = _labels(y_true, "y_true")
-        present, codes = np.unique(true, return_inverse=True)
+        present = distinct(true)
         positive = _positive_index(present, pos_label)  # None: no positive row, refused below
-        return _binary_auc(codes.reshape(-1) == positive, scores)
+        if positive is None:
+            return _binary_auc(np.zeros(len(true), dtype=np.bool_), scores)
+        return _binary_auc(np.asarray(true == present[positive]).reshape(-1), scores)
     if classes is None:
         raise MetricUndefined("2-D scores need `classes` to name their columns")
     codes = _column_codes(y_true, classes)
@@ -148,32 +213,104 @@ def roc_auc_statistic(
         column = _positive_index(np.asarray(classes, dtype=object), pos_label, sort=False)
         return _binary_auc(codes == column, scores[:, column])
     per_class = [_binary_auc(codes == c, scores[:, c], classes[c]) for c in range(len(classes))]
-    return Statistic(len(codes), lambda w: np.mean([auc(w) for auc in per_class], axis=0))
+    return Statistic(
+        len(codes),
+        lambda w: np.mean([auc(w) for auc in per_class], axis=0),
+        point_fn=lambda: float(np.mean([auc.point() for auc in per_class])),
+    )
 
 
-def _binary_auc(positive: npt.NDArray[np.bool_], scores: Floats, label: Any = None) -> Statistic:
+def _binary_auc(positive: npt.NDArray[np.bool_], scores: Scores, label: Any = None) -> Statistic:
     if len(positive) != len(scores):
         raise MetricUndefined(f"y_true has {len(positive)} rows but y_score has {len(scores)}")
-    if positive.all() or not positive.any():
+    n_positive = int(np.count_nonzero(positive))
+    if n_positive in (0, len(positive)):
         which = (
             "y_true holds a single class"
             if label is None
             else f"class {label!r} is never or always true"
         )
         raise MetricUndefined(f"ROC AUC is undefined: {which}")
-    values, rank = np.unique(scores, return_inverse=True)
-    g = len(values)
-    sums = grouped_sums(rank * 2 + positive, 2 * g)
+
+    def point() -> float:
+        # 2U = sum over positives of (#negatives scored below + #negatives scored at most the same):
+        # a tie counts 1/2. Both sides sorted, so each search starts where the last one ended.
+        below, above = scores[~positive], scores[positive]  # copies, sorted in place
+        below.sort()
+        above.sort()
+        twice_u = 0
+        for start in range(0, len(above), CHUNK):
+            part = above[start : start + CHUNK]
+            twice_u += int(np.searchsorted(below, part, side="left").sum(dtype=np.int64))
+            twice_u += int(np.searchsorted(below, part, side="right").sum(dtype=np.int64))
+        return twice_u / (2 * n_positive * (len(positive) - n_positive))  # exact, rounded once
+
+    ranked: list[_Ranked] = []  # built on the first bootstrap chunk only: a point needs none
 
     def fn(weights: Floats) -> Floats:
-        split = sums(weights).reshape(len(weights), g, 2)
-        negative, pos = split[..., 0], split[..., 1]
-        below = np.cumsum(negative, axis=1) - negative  # negatives scored strictly lower
-        u = (pos * (below + 0.5 * negative)).sum(axis=1)  # a tie counts half (Mann-Whitney U)
-        pairs = pos.sum(axis=1) * negative.sum(axis=1)
-        return ratio(u, pairs, where_zero=np.nan)  # a resample holding a single class
+        if not ranked:
+            ranked.append(_Ranked.of(positive, scores))
+        return ranked[0].auc(weights)
 
-    return Statistic(len(scores), fn)
+    return Statistic(len(scores), fn, point_fn=point)
+
+
+class _Ranked:
+    """Rows in score order: which are positive, and where a new score starts (its ties follow)."""
+
+    def __init__(self, order: Codes, positive: npt.NDArray[np.bool_], first: npt.NDArray[np.bool_]):
+        self.order, self.positive, self.first = order, positive, first
+
+    @classmethod
+    def of(cls, positive: npt.NDArray[np.bool_], scores: Scores) -> _Ranked:
+        # The order within a tie does not matter (ties are summed), so no stable sort is needed.
+        # Kept as intp: narrowing it would hold both copies at once, a higher peak than keeping it.
+        order = np.argsort(scores)
+        first = np.empty(len(order), dtype=np.bool_)
+        last = None
+        for start in range(0, len(order), CHUNK):
+            ordered = scores[order[start : start + CHUNK]]
+            first[start] = last is None or bool(ordered[0] != last)
+            np.not_equal(ordered[1:], ordered[:-1], out=first[start + 1 : start + len(ordered)])
+            last = ordered[-1]
+        return cls(order, positive[order], first)
+
+    def auc(self, weights: Floats) -> Floats:
+        """Mann-Whitney U / (P N) per weight row, walking the rows in score order a slice at a time.
+
+        The scores of a tie group may straddle two slices: its sums stay pending until the next
+        group starts. With integer weights every sum here is exact.
+        """
+        k = len(weights)
+        u, below, total_positive = np.zeros(k), np.zeros(k), np.zeros(k)
+        pending_pos, pending_neg = np.zeros(k), np.zeros(k)
+        step = max(1, CHUNK // k)
+        for start in range(0, len(self.order), step):
+            part = slice(start, start + step)
+            w = weights[:, self.order[part]]
+            pos = w * self.positive[part]
+            neg = w - pos
+            total_positive += pos.sum(axis=1)
+            first = self.first[part]
+            if first[0]:  # the pending group is complete
+                u += pending_pos * (below + 0.5 * pending_neg)
+                below += pending_neg
+                pending_pos, pending_neg = np.zeros(k), np.zeros(k)
+            bounds = np.flatnonzero(first)
+            if len(bounds) == 0 or bounds[0] != 0:
+                bounds = np.r_[0, bounds]
+            group_pos = np.add.reduceat(pos, bounds, axis=1)
+            group_neg = np.add.reduceat(neg, bounds, axis=1)
+            group_pos[:, 0] += pending_pos
+            group_neg[:, 0] += pending_neg
+            done_pos, done_neg = group_pos[:, :-1], group_neg[:, :-1]
+            lower = below[:, np.newaxis] + np.cumsum(done_neg, axis=1) - done_neg
+            u += (done_pos * (lower + 0.5 * done_neg)).sum(axis=1)
+            below += done_neg.sum(axis=1)
+            pending_pos, pending_neg = group_pos[:, -1].copy(), group_neg[:, -1].copy()
+        u += pending_pos * (below + 0.5 * pending_neg)
+        below += pending_neg
+        return ratio(u, total_positive * below, where_zero=np.nan)  # a resample of one class
 
 
 def log_loss_statistic(
@@ -183,9 +320,60 @@ def log_loss_statistic(
     if len(classes) < 2:
         raise MetricUndefined(f"log_loss needs at least 2 classes, got {list(classes)}")
     codes = _column_codes(y_true, classes)
-    matrix = _probabilities(_floats(proba, "proba"), len(codes), len(classes))
-    loss = -np.log(np.clip(matrix[np.arange(len(codes)), codes], EPS, 1 - EPS))
-    return Statistic(len(loss), lambda w: (w @ loss) / w.sum(axis=1))
+    matrix = _probabilities(_scores(proba, "proba"), len(codes), len(classes))
+
+    def losses(part: slice) -> Floats:
+        column = codes[part].astype(np.intp)[:, np.newaxis]
+        picked = np.take_along_axis(matrix[part], column, axis=1)[:, 0].astype(np.float64)
+        return -np.log(np.clip(picked, EPS, 1 - EPS))
+
+    def point() -> float:  # slice by slice: no n-sized float64 row for a point value
+        total = sum(float(losses(slice(i, i + CHUNK)).sum()) for i in range(0, len(codes), CHUNK))
+        return total / len(codes)
+
+    kept: list[Floats] = []  # each row's loss, made for the first bootstrap chunk only
+
+    def fn(weights: Floats) -> Floats:
+        if not kept:
+            kept.append(
+                np.concatenate([losses(slice(i, i + CHUNK)) for i in range(0, len(codes), CHUNK)])
+            )
+        mean: Floats = (weights @ kept[0]) / weights.sum(axis=1)
+        return mean
+
+    return Statistic(len(codes), fn, point_fn=point)
+
+
+# -- labels as small integer codes -----------------------------------------------------------------
+def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The sorted distinct values of a 1-D array (`numpy.unique`), without a full-size copy.
+
+    Integers of a narrow range (int8 labels, group codes) are counted with `bincount`; anything
+    else is made unique a slice at a time, then the few survivors once more.
+    """
+    if values.dtype.kind in "biu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low < 1 << 16:
+            seen = np.zeros(high - low + 1, dtype=np.int64)
+            for start in range(0, len(values), CHUNK):
+                part = values[start : start + CHUNK].astype(np.intp) - low
+                seen += np.bincount(part, minlength=len(seen))
+            return (np.flatnonzero(seen) + low).astype(values.dtype)
+    parts = [np.unique(values[start : start + CHUNK]) for start in range(0, len(values), CHUNK)]
+    return np.unique(np.concatenate(parts)) if len(parts) > 1 else np.unique(values)
+
+
+def codes_of(values: npt.NDArray[Any], labels: npt.NDArray[Any]) -> Codes:
+    """Each value's index in the sorted `labels` that hold every value, in the smallest dtype."""
+    out = np.empty(len(values), dtype=np.min_scalar_type(max(len(labels) - 1, 0)))
+    for start in range(0, len(values), CHUNK):
+        out[start : start + CHUNK] = np.searchsorted(labels, values[start : start + CHUNK])
+    return out
+
+
+def distinct_labels(values: npt.ArrayLike, name: str) -> list[Any]:
+    """The distinct labels of `values` as Python values; refused like `label_statistic` would."""
+    return list(distinct(_labels(values, name)[0]).tolist())
 
 
 # -- inputs ---------------------------------------------------------------------------------------
@@ -203,18 +391,28 @@ def _labels(values: npt.ArrayLike, name: str) -> tuple[npt.NDArray[Any], str]:
             return array, "string"
         if not all(issubclass(t, int | float | np.number | np.bool_) for t in types):
             raise MetricUndefined(f"{name} mixes label types: {sorted(t.__name__ for t in types)}")
-        kind = "f"
+        if not np.isfinite(array.astype(np.float64)).all():
+            raise MetricUndefined(f"{name} has NaN or infinite values")
     elif kind == "U":
         return array, "string"
     elif kind not in "biuf":
         raise MetricUndefined(f"{name} has unsupported labels of dtype {array.dtype}")
-    if kind == "f" and not np.isfinite(array.astype(np.float64)).all():
+    elif kind == "f" and not _finite(array):
         raise MetricUndefined(f"{name} has NaN or infinite values")
     return array, "number"
 
 
-def _encode(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> tuple[npt.NDArray[Any], Codes, Codes]:
-    """Sorted union of labels, and each array's codes into it."""
+def _finite(array: npt.NDArray[Any]) -> bool:
+    return all(
+        bool(np.isfinite(array[start : start + CHUNK]).all())
+        for start in range(0, len(array), CHUNK)
+    )
+
+
+def _label_set(
+    y_true: npt.ArrayLike, y_pred: npt.ArrayLike
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+    """Sorted union of the labels, and both label arrays, checked to be comparable."""
     (true, true_kind), (pred, pred_kind) = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
     if len(true) != len(pred):
         raise MetricUndefined(f"y_true has {len(true)} rows but y_pred has {len(pred)}")
@@ -223,13 +421,11 @@ def _encode(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> tuple[npt.NDArray[A
             f"labels cannot be compared: y_true holds {true_kind}s {_sample(true)} "
             f"but y_pred holds {pred_kind}s {_sample(pred)}"
         )
-    labels, codes = np.unique(np.concatenate([true, pred]), return_inverse=True)
-    codes = codes.reshape(-1)
-    return labels, codes[: len(true)], codes[len(true) :]
+    return np.union1d(distinct(true), distinct(pred)), true, pred
 
 
 def _sample(values: npt.NDArray[Any]) -> list[Any]:
-    return list(np.unique(values)[:3].tolist())
+    return list(distinct(values)[:3].tolist())
 
 
 def _positive_index(labels: npt.NDArray[Any], pos_label: Any, sort: bool = True) -> int | None:
@@ -252,7 +448,7 @@ def _positive_index(labels: npt.NDArray[Any], pos_label: Any, sort: bool = True)
 def _column_codes(y_true: npt.ArrayLike, classes: Sequence[Any]) -> Codes:
     """Each true label's column in `classes` (the probability columns)."""
     true, _ = _labels(y_true, "y_true")
-    present, inverse = np.unique(true, return_inverse=True)
+    present = distinct(true)
     column = {label: i for i, label in enumerate(classes)}
     found = [column.get(label) for label in present.tolist()]
     unknown = [label for label, index in zip(present.tolist(), found, strict=True) if index is None]
@@ -260,33 +456,42 @@ def _column_codes(y_true: npt.ArrayLike, classes: Sequence[Any]) -> Codes:
         raise MetricUndefined(
             f"y_true has labels {unknown[:5]} that are not among the classes {list(classes)}"
         )
-    return np.asarray(found, dtype=np.intp)[inverse.reshape(-1)]
+    lookup = np.asarray(found, dtype=np.min_scalar_type(len(classes)))
+    return lookup[codes_of(true, present)]
 
 
-def _floats(values: npt.ArrayLike, name: str) -> Floats:
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise MetricUndefined(f"{name} is not numeric") from None
+def _scores(values: npt.ArrayLike, name: str) -> Scores:
+    """Scores as floats, keeping a float dtype (float32 model outputs are not widened)."""
+    array = np.asarray(values)
+    if array.dtype.kind != "f":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise MetricUndefined(f"{name} is not numeric") from None
     if array.ndim not in (1, 2) or array.size == 0:
         raise MetricUndefined(
             f"{name} must be a non-empty 1-D or 2-D array, got shape {array.shape}"
         )
-    if not np.isfinite(array).all():
+    if not _finite(array):
         raise MetricUndefined(f"{name} has NaN or infinite values")
     return array
 
 
-def _probabilities(matrix: Floats, rows: int, columns: int) -> Floats:
-    """`matrix` if it holds (rows x columns) probabilities whose rows sum to 1."""
+def _probabilities(matrix: Scores, rows: int, columns: int) -> Scores:
+    """`matrix` if it holds (rows x columns) probabilities whose rows sum to 1.
+
+    Both checks allow numpy's `allclose` tolerance (`RTOL`, `ATOL`), as scikit-learn's multiclass
+    roc_auc does for the sums. Values are not clipped: roc_auc ranks them as given (as
+    scikit-learn does), and log_loss clips to [eps, 1 - eps] anyway.
+    """
     if matrix.shape != (rows, columns):
         raise MetricUndefined(f"probabilities have shape {matrix.shape}, not ({rows}, {columns})")
-    if matrix.min() < 0 or matrix.max() > 1:
+    if matrix.min() < -ATOL or matrix.max() > 1 + RTOL + ATOL:
         raise MetricUndefined("probabilities must lie in [0, 1]")
-    # numpy's default tolerance, as scikit-learn's multiclass roc_auc: it admits float32 model
-    # outputs (widened to float64 by the loaders) and refuses scores that are not probabilities.
-    sums = matrix.sum(axis=1)
-    if not np.allclose(sums, 1.0):
-        worst = float(np.abs(sums - 1.0).max())
+    worst = 0.0
+    for start in range(0, rows, CHUNK):
+        sums = matrix[start : start + CHUNK].sum(axis=1, dtype=np.float64)
+        worst = max(worst, float(np.abs(sums - 1.0).max()))
+    if worst > ATOL + RTOL:
         raise MetricUndefined(f"probability rows must sum to 1 (off by up to {worst:.3g})")
     return matrix

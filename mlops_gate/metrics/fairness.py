@@ -15,6 +15,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from mlops_gate.metrics.bootstrap import CHUNK
+from mlops_gate.metrics.classification import codes_of, distinct
 from mlops_gate.metrics.errors import MetricUndefined
 
 FairnessMetric = Literal[
@@ -83,37 +85,42 @@ def group_rates(
     *,
     pos_label: Any = 1,
 ) -> GroupRates:
-    """Count rows, positive predictions and (with `y_true`) label outcomes per group, vectorised."""
-    predicted = np.asarray(y_pred).reshape(-1) == pos_label
+    """Count rows, positive predictions and (with `y_true`) label outcomes per group, vectorised.
+
+    One `bincount` per slice of rows over (group, predicted, actual) cells: no sort of the rows and
+    no full-size temporaries (issue #8: integer group codes of 50M rows stay a few MB beside them).
+    """
+    predicted = np.asarray(y_pred).reshape(-1)
     sensitive = np.asarray(sensitive_features).reshape(-1)
     if sensitive.size != predicted.size:
         raise ValueError(f"{predicted.size} predictions but {sensitive.size} sensitive values")
     if sensitive.size == 0:
         raise MetricUndefined("no rows")
-    groups, inverse = np.unique(sensitive, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    width = groups.size
-
-    def count(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-        return np.bincount(inverse[mask], minlength=width).astype(np.int64)
-
-    rates = GroupRates(
-        groups=tuple(groups.tolist()),
-        rows=np.bincount(inverse, minlength=width).astype(np.int64),
-        selected=count(predicted),
-    )
-    if y_true is None:
-        return rates
-    actual = np.asarray(y_true).reshape(-1) == pos_label
-    if actual.size != predicted.size:
+    actual = None if y_true is None else np.asarray(y_true).reshape(-1)
+    if actual is not None and actual.size != predicted.size:
         raise ValueError(f"{predicted.size} predictions but {actual.size} true labels")
+    groups = distinct(sensitive)
+    width = groups.size
+    cells = np.zeros(4 * width, dtype=np.int64)  # group * 4 + predicted * 2 + actual
+    for start in range(0, sensitive.size, CHUNK):
+        part = slice(start, start + CHUNK)
+        code = codes_of(sensitive[part], groups).astype(np.intp) * 4
+        code += np.asarray(predicted[part] == pos_label, dtype=np.intp) * 2
+        if actual is not None:
+            code += np.asarray(actual[part] == pos_label, dtype=np.intp)
+        cells += np.bincount(code, minlength=4 * width)
+    table = cells.reshape(width, 2, 2)  # [group, predicted, actual]
+    rows = table.sum(axis=(1, 2))
+    selected = table[:, 1, :].sum(axis=1)
+    if actual is None:
+        return GroupRates(groups=tuple(groups.tolist()), rows=rows, selected=selected)
     return GroupRates(
-        groups=rates.groups,
-        rows=rates.rows,
-        selected=rates.selected,
-        positives=count(actual),
-        true_positives=count(actual & predicted),
-        false_positives=count(~actual & predicted),
+        groups=tuple(groups.tolist()),
+        rows=rows,
+        selected=selected,
+        positives=table[:, :, 1].sum(axis=1),
+        true_positives=table[:, 1, 1],
+        false_positives=table[:, 1, 0],
     )
 
 

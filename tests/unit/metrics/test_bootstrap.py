@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as sk
 
+from mlops_gate.metrics import bootstrap
 from mlops_gate.metrics import classification as cls
 from mlops_gate.metrics import regression as reg
 from mlops_gate.metrics.bootstrap import Statistic, bootstrap_ci, paired_bootstrap
@@ -217,3 +218,47 @@ def test_paired_statistics_must_share_rows() -> None:
             n_resamples=RESAMPLES,
             seed=SEED,
         )
+
+
+@pytest.mark.parametrize("name", ["accuracy", "f1_macro", "roc_auc_binary", "roc_auc_ovr"])
+def test_small_slices_and_one_resample_at_a_time_give_the_same_interval(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large eval sets (issue #8) draw each resample in chunks and walk rows in slices; both paths
+    # must be the documented stream and the same numbers as the vectorised one.
+    statistic, oracle = CASES[name]
+    expected = [oracle(rows) for rows in resampled_rows(N, RESAMPLES, SEED)]
+    whole = bootstrap_ci(statistic, confidence=LEVEL, n_resamples=RESAMPLES, seed=SEED)
+    monkeypatch.setattr(bootstrap, "CHUNK", 7)
+    monkeypatch.setattr(cls, "CHUNK", 7)
+    fresh, _ = CASES_AGAIN[name]()
+    sliced = bootstrap_ci(fresh, confidence=LEVEL, n_resamples=RESAMPLES, seed=SEED, max_cells=13)
+    low, high = percentile_interval(expected, LEVEL)
+    assert (sliced.low, sliced.high) == pytest.approx((low, high), rel=1e-10, abs=1e-12)
+    assert (sliced.low, sliced.high) == pytest.approx((whole.low, whole.high), rel=1e-12)
+    assert sliced.point == whole.point
+
+
+CASES_AGAIN: dict[str, Callable[[], tuple[Statistic, None]]] = {
+    "accuracy": lambda: (cls.label_statistic("accuracy", Y3, L3), None),
+    "f1_macro": lambda: (cls.label_statistic("f1", Y3, L3, average="macro"), None),
+    "roc_auc_binary": lambda: (cls.roc_auc_statistic(Y2, S2, pos_label="yes"), None),
+    "roc_auc_ovr": lambda: (cls.roc_auc_statistic(Y3, P3, classes=CLASSES), None),
+}
+
+
+def test_float32_scores_bootstrap_like_their_float64_values() -> None:
+    scores = S2.astype(np.float32)
+    ours = bootstrap_ci(
+        cls.roc_auc_statistic(Y2, scores, pos_label="yes"),
+        confidence=LEVEL,
+        n_resamples=RESAMPLES,
+        seed=SEED,
+    )
+    wide = bootstrap_ci(
+        cls.roc_auc_statistic(Y2, scores.astype(np.float64), pos_label="yes"),
+        confidence=LEVEL,
+        n_resamples=RESAMPLES,
+        seed=SEED,
+    )
+    assert ours == wide

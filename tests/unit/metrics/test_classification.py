@@ -16,6 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as sk
 
+from mlops_gate.metrics import bootstrap
 from mlops_gate.metrics import classification as cls
 from mlops_gate.metrics.errors import MetricUndefined
 
@@ -201,3 +202,158 @@ def test_binary_average_refuses_three_labels_and_a_foreign_pos_label() -> None:
         cls.f1(np.array([0, 1, 2]), np.array([0, 1, 2]))
     with pytest.raises(MetricUndefined, match="pos_label='yes'"):
         cls.recall(np.array([0, 1]), np.array([1, 0]), pos_label="yes")
+
+
+# -- compact inputs (issue #8): float32 scores, small integer codes, slices -----------------------
+LABEL_KINDS = [(0, 1), (-3, 4), (False, True), ("no", "yes"), (0.0, 1.0)]
+
+
+@st.composite
+def compact_binary(draw: st.DrawFn) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(pos_label, y_true, float32 scores with many ties), int labels as int8 now and then."""
+    labels = draw(st.sampled_from(LABEL_KINDS))
+    n = draw(st.integers(2, 80))
+    picks = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+    assume(0 < sum(picks) < n)
+    y_true = np.array([labels[i] for i in picks])
+    if y_true.dtype.kind == "i" and draw(st.booleans()):
+        y_true = y_true.astype(np.int8)
+    steps = draw(st.lists(st.integers(0, 6), min_size=n, max_size=n))
+    scores = (np.array(steps) / np.float32(7)).astype(np.float32)
+    return labels[1], y_true, scores
+
+
+@settings(deadline=None, max_examples=150)
+@given(data=compact_binary(), chunk=st.sampled_from([1, 2, 3, 7, 1 << 20]))
+def test_float32_roc_auc_matches_sklearn_whatever_the_slices(
+    data: tuple[Any, np.ndarray, np.ndarray], chunk: int
+) -> None:
+    pos, y_true, scores = data
+    expected = sk.roc_auc_score(y_true == pos, scores)
+    proba = np.stack([1 - scores, scores], axis=1).astype(np.float32)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bootstrap, "CHUNK", chunk)
+        patch.setattr(cls, "CHUNK", chunk)
+        assert cls.roc_auc(y_true, scores, pos_label=pos) == pytest.approx(expected, **APPROX)
+        two_columns = cls.roc_auc(y_true, proba, pos_label=pos, classes=sorted({*y_true.tolist()}))
+        assert two_columns == pytest.approx(expected, **APPROX)
+        # The bootstrap's walk in score order (tie groups straddling slices) at unit weights.
+        statistic = cls.roc_auc_statistic(y_true, scores, pos_label=pos)
+        walked = statistic(np.ones((2, len(y_true))))
+        assert walked.tolist() == pytest.approx([expected] * 2, **APPROX)
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    data=labelled([*BINARY_LABELS, (False, True), (0.0, 1.0)]),
+    which=st.integers(0, 1),
+    chunk=st.sampled_from([1, 5, 1 << 20]),
+)
+def test_label_metrics_on_codes_match_sklearn_whatever_the_slices(
+    data: tuple[Any, ...], which: int, chunk: int
+) -> None:
+    labels, y_true, y_pred = data
+    if y_true.dtype.kind == "i":
+        y_true, y_pred = y_true.astype(np.int8), y_pred.astype(np.int64)  # mixed widths
+    pos = labels[which]
+    truth, guess = y_true.tolist(), y_pred.tolist()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bootstrap, "CHUNK", chunk)
+        patch.setattr(cls, "CHUNK", chunk)
+        accuracy = cls.accuracy(y_true, y_pred)
+        assert accuracy == pytest.approx(sk.accuracy_score(truth, guess), **APPROX)
+        for name, oracle in SK_LABEL_METRICS.items():
+            ours = getattr(cls, name)(y_true, y_pred, average="binary", pos_label=pos)
+            expected = oracle(truth, guess, average="binary", pos_label=pos, zero_division=0.0)
+            assert ours == pytest.approx(expected, **APPROX), name
+        statistic = cls.label_statistic("f1", y_true, y_pred, pos_label=pos)
+        assert statistic(np.ones((1, len(truth))))[0] == pytest.approx(statistic.point(), **APPROX)
+
+
+@settings(deadline=None, max_examples=60)
+@given(labels=st.sampled_from(MULTI_LABELS), n=st.integers(5, 40), st_data=st.data())
+def test_float32_multiclass_roc_auc_and_macro_f1_match_sklearn(
+    labels: tuple[Any, ...], n: int, st_data: st.DataObject
+) -> None:
+    k = len(labels)
+    codes = st_data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    assume(len(set(codes)) == k)
+    y_true = np.array([labels[c] for c in codes])
+    proba = proba_matrix(st_data.draw, n, k).astype(np.float32)
+    expected = sk.roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=labels)
+    assert cls.roc_auc(y_true, proba, classes=labels) == pytest.approx(expected, **APPROX)
+    y_pred = np.array(labels)[proba.argmax(axis=1)]
+    expected_f1 = sk.f1_score(y_true, y_pred, average="macro", zero_division=0.0)
+    assert cls.f1(y_true, y_pred, average="macro") == pytest.approx(expected_f1, **APPROX)
+
+
+def test_float32_probabilities_just_over_one_are_ranked_as_given() -> None:
+    # ORT's float32 sigmoid returns 1.0000001 for some rows of a 50M-row set (issue #8).
+    over = np.float32(1.0000001)
+    assert over > 1
+    scores = np.array([0.2, 0.7, over, 1.0, 0.9, 0.1], dtype=np.float32)
+    proba = np.stack([np.maximum(1 - scores, 0), scores], axis=1)
+    y_true = np.array([0, 1, 1, 0, 1, 0], dtype=np.int8)
+    expected = sk.roc_auc_score(y_true, scores)
+    assert cls.roc_auc(y_true, proba, classes=[0, 1]) == pytest.approx(expected, **APPROX)
+    assert cls.roc_auc(y_true, proba.astype(np.float64), classes=[0, 1]) == pytest.approx(expected)
+    assert np.isfinite(cls.log_loss(y_true, proba, [0, 1]))
+    with pytest.raises(MetricUndefined, match=r"lie in \[0, 1\]"):
+        cls.roc_auc(y_true, np.stack([1 - scores, scores * 1.01], axis=1), classes=[0, 1])
+    with pytest.raises(MetricUndefined, match=r"lie in \[0, 1\]"):
+        cls.roc_auc(np.array([0, 1]), np.array([[-1e-4, 1.0], [0.5, 0.5]]), classes=[0, 1])
+
+
+@pytest.mark.parametrize(
+    "y_true",
+    [np.zeros(5, dtype=np.int8), np.ones(5, dtype=bool), np.array(["yes"] * 5)],
+    ids=["int8", "bool", "str"],
+)
+def test_compact_single_class_roc_auc_is_undefined(y_true: np.ndarray) -> None:
+    pos = y_true[0].item()
+    scores = np.linspace(0, 1, 5, dtype=np.float32)
+    with pytest.raises(MetricUndefined, match="single class"):
+        cls.roc_auc(y_true, scores, pos_label=pos)
+    with pytest.raises(MetricUndefined, match="never or always true"):
+        cls.roc_auc(y_true, np.full((5, 3), 1 / 3, dtype=np.float32), classes=[pos, "x", "z"])
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    values=st.one_of(
+        st.lists(st.integers(-128, 127), min_size=1, max_size=50).map(
+            lambda v: np.array(v, dtype=np.int8)
+        ),
+        st.lists(st.integers(-(2**40), 2**40), min_size=1, max_size=50).map(np.array),
+        st.lists(st.booleans(), min_size=1, max_size=50).map(np.array),
+        st.lists(st.sampled_from(["a", "bb", "c"]), min_size=1, max_size=50).map(np.array),
+        st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=50).map(np.array),
+    ),
+    chunk=st.sampled_from([1, 3, 1 << 20]),
+)
+def test_codes_are_numpy_unique_inverse(values: np.ndarray, chunk: int) -> None:
+    expected, inverse = np.unique(values, return_inverse=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cls, "CHUNK", chunk)
+        found = cls.distinct(values)
+        codes = cls.codes_of(values, found)
+    np.testing.assert_array_equal(found, expected)
+    assert found.dtype == expected.dtype
+    np.testing.assert_array_equal(codes, inverse.reshape(-1))
+
+
+@pytest.mark.parametrize("n_labels", [3, 64, 65, 300])
+def test_many_labels_match_sklearn_on_both_counting_paths(n_labels: int) -> None:
+    # Up to 64 labels a confusion matrix is counted; beyond, three label-code arrays.
+    rng = np.random.default_rng(n_labels)
+    y_true = rng.integers(0, n_labels, 400)
+    y_pred = np.where(rng.random(400) < 0.5, y_true, rng.integers(0, n_labels, 400))
+    assert cls.accuracy(y_true, y_pred) == pytest.approx(sk.accuracy_score(y_true, y_pred))
+    for average in ("macro", "micro", "weighted"):
+        for name, oracle in SK_LABEL_METRICS.items():
+            ours = getattr(cls, name)(y_true, y_pred, average=average)
+            expected = oracle(y_true, y_pred, average=average, zero_division=0.0)
+            assert ours == pytest.approx(expected, **APPROX), (name, average)
+            statistic = cls.label_statistic(name, y_true, y_pred, average=average)
+            weighted = statistic(np.ones((3, 400)))
+            assert weighted.tolist() == pytest.approx([expected] * 3, **APPROX)

@@ -178,3 +178,21 @@ def test_larger_samples_match_fairlearn_on_every_metric(seed: int) -> None:
         ours = getattr(fairness, name)(y_true, y_pred, sensitive_features=groups)
         assert ours == pytest.approx(theirs, abs=1e-15)
         assert ours > 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=rows, chunk=st.sampled_from([1, 3, 1 << 20]))
+def test_integer_group_codes_in_slices_count_like_the_named_groups(
+    data: list[tuple[str, bool, bool]], chunk: int
+) -> None:
+    # The bias gate passes uint8 codes and boolean matches (issue #8: 50M rows); counted a slice
+    # at a time they must give the counts of the named groups, in the same (sorted) order.
+    groups, y_true, y_pred = split(data)
+    named = fairness.group_rates(y_pred, groups, y_true)
+    codes = np.searchsorted(np.array(GROUPS), groups).astype(np.uint8)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fairness, "CHUNK", chunk)
+        coded = fairness.group_rates(y_pred == 1, codes, y_true == 1, pos_label=True)
+    assert [GROUPS[c] for c in coded.groups] == list(named.groups)
+    for field in ("rows", "selected", "positives", "true_positives", "false_positives"):
+        assert getattr(coded, field).tolist() == getattr(named, field).tolist(), field
