@@ -125,13 +125,8 @@ def _group_keys(sensitive: str, context: EvaluationContext) -> tuple[Array, list
         raise GateError(
             f"sensitive column '{sensitive}' not found in {context.dataset_path('eval')}"
         )
-    column = context.column("eval", sensitive)
-    if isinstance(column.dtype, pd.CategoricalDtype):  # streamed text: its codes are int8 already
-        column = column.cat.remove_unused_categories()
-        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories.tolist()
-    else:
-        codes, found = pd.factorize(column)
-        uniques = found.tolist()
+    codes, found = pd.factorize(context.column("eval", sensitive))
+    uniques = found.tolist()
     texts = [str(u) for u in uniques] + [MISSING_GROUP]
     names = sorted(set(texts))
     rank = np.array([names.index(t) for t in texts], dtype=np.min_scalar_type(len(names)))
