@@ -40,10 +40,6 @@ class Stage:
     detail: str = ""
     seconds: float = 0.0
 
-    @property
-    def ok(self) -> bool:
-        return self.status in ("done", "up to date", "skipped")
-
 
 @dataclass
 class RunResult:
