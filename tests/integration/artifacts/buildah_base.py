@@ -34,6 +34,23 @@ def buildah(*args: str, timeout: float = 600) -> str:
     return done.stdout.strip()
 
 
+def cannot_run() -> str | None:
+    """Why buildah cannot work in this environment (e.g. a container without the privileges to
+    mount or chroot), or None: a working container is created and removed first, so that only an
+    environment that truly cannot run buildah skips the build test, never a fault of ours."""
+    try:
+        container = buildah("from", "scratch", timeout=60)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc).splitlines()[-1][:300]
+    try:
+        buildah("mount", container, timeout=60)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc).splitlines()[-1][:300]
+    finally:
+        subprocess.run([*BUILDAH, "rm", container], capture_output=True, check=False)
+    return None
+
+
 def make_base(requirements: str) -> str:
     """Commit the base image for `requirements` (a requirements.txt text); returns its tag."""
     container = buildah("from", "scratch")
