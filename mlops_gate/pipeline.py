@@ -155,6 +155,7 @@ def _check(
     from dataclasses import replace
 
     from mlops_gate import api
+    from mlops_gate.reports.formatting import counts as tally
 
     report = api.check(
         loaded.path,
@@ -166,7 +167,7 @@ def _check(
     if on_report is not None:
         on_report(report)
     code = int(report.exit_code)
-    counts = _counts(report.gates)
+    counts = tally(report.gates)
     # As `check` does: the run is logged in the registry when the policy uses one. A registry
     # that cannot record a pass stops the run (exit 2) before anything ships; a failure stays 1.
     try:
@@ -222,11 +223,6 @@ def _deploy(
     if outcome.exit_code == 0 and outcome.up_to_date:
         status = "up to date"
     return status, outcome.summary, outcome.exit_code
-
-
-def _counts(gates: list[Any]) -> str:
-    verdicts = [str(gate.verdict) for gate in gates]
-    return ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts))
 
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:
