@@ -25,6 +25,7 @@ from mlops_gate.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
     from mlops_gate.deploy.gated import GatedRelease
+    from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.policy.model import CanarySpec
 
 RECORD = "deploy.json"
@@ -62,12 +63,7 @@ def deploy(
 def status(
     policy_path: Path, evidence_path: Path, *, target: str | None, timeout: float
 ) -> list[str]:
-    from mlops_gate.deploy.gated import canary_spec
-    from mlops_gate.policy import load_policy
-
-    loaded = load_policy(policy_path)
-    spec = canary_spec(loaded)
-    chosen = target or spec.target
+    loaded, spec, chosen = _canary_target(policy_path, target)
     if chosen == "kubernetes":
         from mlops_gate.deploy.kubernetes import kubernetes_status
 
@@ -85,12 +81,7 @@ def control(
     policy_path: Path, action: str, evidence_path: Path, *, target: str | None, timeout: float
 ) -> str:
     """`abort` or `promote-now` the canary that is running on `target`."""
-    from mlops_gate.deploy.gated import canary_spec
-    from mlops_gate.policy import load_policy
-
-    loaded = load_policy(policy_path)
-    spec = canary_spec(loaded)
-    chosen = target or spec.target
+    loaded, spec, chosen = _canary_target(policy_path, target)
     if chosen == "kubernetes":
         from mlops_gate.deploy.kubernetes import kubernetes_abort, kubernetes_promote_now
 
@@ -104,6 +95,16 @@ def control(
 
     state = request_control(_state_dir(evidence_path), action, timeout=min(timeout, 30.0))
     return f"local canary: {action} done, canary at {state.get('weight')}% ({state.get('status')})"
+
+
+def _canary_target(policy_path: Path, target: str | None) -> tuple[LoadedPolicy, CanarySpec, str]:
+    """The policy, its `deploy.canary`, and the target: `--target`, else the policy's."""
+    from mlops_gate.deploy.gated import canary_spec
+    from mlops_gate.policy import load_policy
+
+    loaded = load_policy(policy_path)
+    spec = canary_spec(loaded)
+    return loaded, spec, target or spec.target
 
 
 def _state_dir(evidence_path: Path) -> Path:
