@@ -6,7 +6,7 @@ policy's alias (`promote.alias`, default `champion`) to their version. So it ref
   verification as promote, `registry.evidence_check`);
 - a model whose version is not registered, or whose version does not hold the promoted alias:
   "deploy needs a gated promotion first".
-After a canary reaches 100%, `finish` moves the serving alias (`deploy.canary.alias`, default
+After a canary reaches 100%, `conclude` moves the serving alias (`deploy.canary.alias`, default
 `production`) to the version through promote's own compare-and-set, lock and history, so
 `mlops-gate history` shows it and a rollback can undo it.
 """
@@ -124,24 +124,23 @@ def stable_model(release: GatedRelease, *, timeout: float) -> tuple[Path, str]:
         return local_model_file(registry, loaded, source), source
 
 
-def finish(release: GatedRelease, summary: str, *, timeout: float) -> PromotionResult:
-    """Move `deploy.canary.alias` to the release's version (promote's compare-and-set)."""
+def conclude(
+    release: GatedRelease, tags: dict[str, str], *, move_reason: str | None, timeout: float
+) -> PromotionResult | None:
+    """After the canary, in one registry session: with `move_reason`, move `deploy.canary.alias`
+    to the release's version (promote's compare-and-set); then record the outcome on the version
+    (`mlops_gate.canary.*` tags). The move's result, or None when nothing was to move."""
     from mlops_gate.registry.commands import pointer_for, settings_for
     from mlops_gate.registry.mlflow_client import open_registry
     from mlops_gate.registry.promote import promote_verified
 
-    pointer = _serving_pointer(pointer_for(release.loaded), release.canary)
+    moved = None
     with open_registry(settings_for(release.loaded, timeout)) as registry:
-        return promote_verified(registry, pointer, release.evidence, reason=summary)
-
-
-def tag_version(release: GatedRelease, tags: dict[str, str], *, timeout: float) -> None:
-    """Record the deploy's outcome on the registry version (`mlops_gate.canary.*` tags)."""
-    from mlops_gate.registry.commands import settings_for
-    from mlops_gate.registry.mlflow_client import open_registry
-
-    with open_registry(settings_for(release.loaded, timeout)) as registry:
+        if move_reason is not None:
+            pointer = _serving_pointer(pointer_for(release.loaded), release.canary)
+            moved = promote_verified(registry, pointer, release.evidence, reason=move_reason)
         _set_tags(registry, release, tags)
+    return moved
 
 
 def _set_tags(registry: Registry, release: GatedRelease, tags: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops_gate.deploy.gated import GatedRelease, finish, stable_model, tag_version
+from mlops_gate.deploy.gated import GatedRelease, conclude, stable_model
 from mlops_gate.deploy.outcome import DeployOutcome, EventHook
 
 if TYPE_CHECKING:
@@ -74,12 +74,8 @@ def run_for_release(
         f"canary {outcome.status}: {outcome.message}",
         f"requests: {counts.sent} sent, {counts.answered} answered, {counts.lost} lost",
     ]
-    if outcome.status == "promoted":
-        moved = finish(release, f"local canary reached 100%: {outcome.message}", timeout=timeout)
-        lines.append(moved.summary())
-    else:
-        lines.append(f"{label} unchanged ({release.serving or 'unset'})")
-    tag_version(
+    promoted = outcome.status == "promoted"
+    moved = conclude(
         release,
         {
             "mlops_gate.canary.status": outcome.status,
@@ -87,8 +83,10 @@ def run_for_release(
             "mlops_gate.canary.steps": json.dumps([s.weight for s in outcome.steps]),
             "mlops_gate.canary.target": "local",
         },
+        move_reason=f"local canary reached 100%: {outcome.message}" if promoted else None,
         timeout=timeout,
     )
+    lines.append(moved.summary() if moved else f"{label} unchanged ({release.serving or 'unset'})")
     return DeployOutcome(
         "local", outcome.status, outcome.exit_code, lines, {"canary": outcome.to_dict()}
     )
