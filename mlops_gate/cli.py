@@ -1,4 +1,5 @@
-"""The `mlops-gate` command line: parse arguments, call `api`, map outcomes to exit codes.
+"""The `mlops-gate` command line: parse arguments, load the policy once, call the command
+(`mlops_gate.commands`), print what it returns, exit with the exit code it decided.
 
 Nothing heavy is imported here: `mlops-gate --help` must stay fast (tests/unit/test_startup.py).
 """
@@ -13,15 +14,17 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
-from mlops_gate import __version__
+from mlops_gate import __version__, paths
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S
+from mlops_gate.deploy.targets import target_names  # standard library only: --help stays fast
 from mlops_gate.errors import ExitCode, MlopsGateError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mlops_gate.github.deliver import Delivery
-    from mlops_gate.pipeline import Stage
-    from mlops_gate.report import CheckReport
+    from mlops_gate.commands.delivery import Delivery
+    from mlops_gate.commands.run import Stage
+    from mlops_gate.policy.loader import LoadedPolicy
 
 app = typer.Typer(
     name="mlops-gate",
@@ -34,7 +37,7 @@ app = typer.Typer(
 
 T = TypeVar("T")
 PolicyArg = Annotated[Path, typer.Argument(help="Policy file.", show_default=True)]
-DEFAULT_TIMEOUT_S = 120.0
+EVIDENCE = paths.EVIDENCE
 TimeoutOpt = Annotated[
     float | None,
     typer.Option(
@@ -88,9 +91,7 @@ def check(
     html: Annotated[
         Path | None, typer.Option(help="Write the self-contained HTML report here.")
     ] = None,
-    evidence: Annotated[Path, typer.Option(help="Evidence file for promote/deploy.")] = Path(
-        ".mlops-gate/evidence.json"
-    ),
+    evidence: Annotated[Path, typer.Option(help="Evidence file for promote/deploy.")] = EVIDENCE,
     comment: Annotated[
         bool,
         typer.Option(
@@ -129,7 +130,8 @@ def check(
     """Evaluate every gate of POLICY. Exit 0 pass, 1 a gate failed, 2 could not decide, 3 internal error."""
     from rich.console import Console
 
-    from mlops_gate import api
+    from mlops_gate.commands.check import CheckRequest, Outputs
+    from mlops_gate.commands.check import check as check_command
     from mlops_gate.reports import terminal
 
     console = _console()
@@ -138,61 +140,32 @@ def check(
         if quiet or not sys.stderr.isatty()
         else terminal.TerminalProgress(Console(stderr=True))
     )
-    outputs = api.Outputs(
-        json=json_path, junit=junit, markdown=markdown, evidence=evidence, html=html
+    loaded = _load(policy)
+    request = CheckRequest(
+        outputs=Outputs(
+            json=json_path, junit=junit, markdown=markdown, evidence=evidence, html=html
+        ),
+        progress=progress,
+        timeout=_timeout(ctx),
+        use_cache=not no_cache,
+        artifacts=artifacts,
+        jobs=jobs,
+        comment=comment,
     )
-    timeout = _timeout(ctx)
-    report = _guarded(
-        lambda: api.check(
-            policy,
-            outputs,
-            progress,
-            timeout=timeout,
-            use_cache=not no_cache,
-            artifacts=artifacts,
-            jobs=jobs,
-        )
-    )
-    if not quiet:
-        terminal.render(report, console)
-    # After the table: inside GitHub Actions this prints the ::error/::warning lines on stdout.
-    delivery = _guarded(lambda: api.deliver(report, comment=comment, report_path=html))
-    _print_delivery(delivery)
-    code = _record_run(policy, report, evidence, timeout, delivery.exit_code, quiet, no_cache)
+    # The table is printed before recording and posting; inside GitHub Actions the ::error and
+    # ::warning lines follow it on stdout. The final line carries the final exit code.
+    on_report = None if quiet else (lambda report: terminal.render(report, console))
+    result = _guarded(lambda: check_command(loaded, request, on_report))
+    _print_delivery(result.delivery)
+    if result.recorded and not quiet:
+        typer.echo(result.recorded.line())
     if quiet:
-        console.print(f"{report.verdict} {report.policy_name} (exit {code})")
-    raise typer.Exit(code)
-
-
-def _record_run(
-    policy: Path,
-    report: CheckReport,
-    evidence: Path,
-    timeout: float,
-    code: int,
-    quiet: bool,
-    no_cache: bool,
-) -> int:
-    """Log the check as an MLflow run when the policy uses a registry (docs/registry.md).
-
-    A registry that cannot record it makes a pass undecided (2); a failure stays a failure.
-    """
-    from mlops_gate import api
-
-    try:
-        recorded = api.record_check_run(
-            policy, report, evidence, timeout=timeout, use_cache=not no_cache
+        console.print(
+            f"{result.report.verdict} {result.report.policy_name} (exit {result.exit_code})"
         )
-    except MlopsGateError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return int(ExitCode.UNDECIDED) if code == ExitCode.PASS else code
-    if recorded and not quiet:
-        typer.echo(
-            f"recorded run {recorded.run_id}"
-            if recorded.new
-            else f"same results as recorded run {recorded.run_id} (--no-cache to record again)"
-        )
-    return code
+    else:
+        terminal.final_line(result.report, console, result.exit_code)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -202,19 +175,19 @@ def promote(
     rollback: Annotated[
         bool, typer.Option("--rollback", help="Give the alias back to the version it replaced.")
     ] = False,
-    evidence: Annotated[Path, typer.Option(help="Evidence file written by check.")] = Path(
-        ".mlops-gate/evidence.json"
-    ),
+    evidence: Annotated[Path, typer.Option(help="Evidence file written by check.")] = EVIDENCE,
     reason: Annotated[str | None, typer.Option(help="Why (recorded in the history).")] = None,
     timeout: TimeoutOpt = None,
 ) -> None:
     """Move the registry alias/stage to the checked model, only with passing, matching evidence."""
-    from mlops_gate import api
+    from mlops_gate.commands import promote as command
 
     limit = _timeout(ctx, timeout)
-    result = _guarded(
-        lambda: api.promote(policy, evidence, rollback=rollback, timeout=limit, reason=reason)
-    )
+    loaded = _load(policy)
+    if rollback:
+        result = _guarded(lambda: command.rollback(loaded, timeout=limit, reason=reason))
+    else:
+        result = _guarded(lambda: command.promote(loaded, evidence, timeout=limit, reason=reason))
     typer.echo(result.summary())
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
@@ -234,16 +207,18 @@ def history(
     timeout: TimeoutOpt = None,
 ) -> None:
     """Which version held the alias when, who moved it and why (recorded on the registered model)."""
-    from mlops_gate import api
+    from mlops_gate.commands.history import history as command
 
     limit = _timeout(ctx, timeout)
-    view = _guarded(lambda: api.history(policy, timeout=limit, alias=alias))
+    loaded = _load(policy)
+    view = _guarded(lambda: command(loaded, timeout=limit, alias=alias))
     for line in view.lines():
         typer.echo(line)
 
 
 @app.command()
 def build(
+    ctx: typer.Context,
     policy: PolicyArg = Path("mlops-gate.yaml"),
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for model*.onnx, image/ and build.json.")
@@ -263,13 +238,17 @@ def build(
     ] = True,
     evidence: Annotated[
         Path, typer.Option(help="Evidence that must pass before the image is built.")
-    ] = Path(".mlops-gate/evidence.json"),
+    ] = EVIDENCE,
 ) -> None:
     """Export POLICY's model to ONNX, quantize it, write the serving image context (and build the image)."""
-    from mlops_gate import api
+    from mlops_gate.commands.build import build as command
 
+    loaded = _load(policy)
+    limit = _timeout(ctx)
     result = _guarded(
-        lambda: api.build(policy, out, force=force, push=push, image=image, evidence=evidence)
+        lambda: command(
+            loaded, out, force=force, push=push, image=image, evidence=evidence, timeout=limit
+        )
     )
     for line in result.lines:
         typer.echo(line)
@@ -282,7 +261,8 @@ def deploy(
     target: Annotated[
         str | None,
         typer.Option(
-            "--target", help="local, kubernetes or github (default: deploy.canary.target)."
+            "--target",
+            help=f"One of {', '.join(target_names())} (default: deploy.canary.target).",
         ),
     ] = None,
     dry_run: Annotated[
@@ -292,9 +272,7 @@ def deploy(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder for the rendered manifests.")
     ] = None,
-    evidence: Annotated[Path, typer.Option(help="Evidence file written by check.")] = Path(
-        ".mlops-gate/evidence.json"
-    ),
+    evidence: Annotated[Path, typer.Option(help="Evidence file written by check.")] = EVIDENCE,
     status: Annotated[
         bool, typer.Option("--status", help="Show the running or last canary and stop.")
     ] = False,
@@ -312,30 +290,34 @@ def deploy(
     was aborted (rolled back, nothing moved), 2 when it could not run (no gated promotion, evidence
     not matching, a server or the router died).
     """
-    from mlops_gate import api
+    from mlops_gate.commands import deploy as command
 
     limit = _timeout(ctx, timeout)
-    if target is not None and target not in ("local", "kubernetes", "github"):
-        _fail([f"--target must be local, kubernetes or github, not '{target}'"])
+    if target is not None and target not in target_names():
+        _fail([f"--target must be one of {', '.join(target_names())}, not '{target}'"])
     asked = (("status", status), ("abort", abort), ("promote-now", promote_now))
     actions = [name for name, on in asked if on]
     if len(actions) > 1:
         _fail([f"use one of --status, --abort, --promote-now (got {', '.join(actions)})"])
+    loaded = _load(policy)
     if actions == ["status"]:
-        for line in _guarded(lambda: api.deploy_status(policy, evidence, target=target)):
+        status_lines = _guarded(
+            lambda: command.status(loaded, evidence, target=target, timeout=limit)
+        )
+        for line in status_lines:
             typer.echo(line)
         return
     if actions:
         action = actions[0]
         typer.echo(
             _guarded(
-                lambda: api.deploy_control(policy, action, evidence, target=target, timeout=limit)
+                lambda: command.control(loaded, action, evidence, target=target, timeout=limit)
             )
         )
         return
     outcome = _guarded(
-        lambda: api.deploy(
-            policy,
+        lambda: command.deploy(
+            loaded,
             evidence,
             target=target,
             dry_run=dry_run,
@@ -359,9 +341,7 @@ def run_command(
             "--out", "-o", help="Folder for the built artifacts (default: model.path's folder)."
         ),
     ] = None,
-    evidence: Annotated[Path, typer.Option(help="Evidence file the check writes.")] = Path(
-        ".mlops-gate/evidence.json"
-    ),
+    evidence: Annotated[Path, typer.Option(help="Evidence file the check writes.")] = EVIDENCE,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the check's results JSON here.")
     ] = None,
@@ -387,13 +367,15 @@ def run_command(
     """
     from rich.console import Console
 
-    from mlops_gate import api
+    from mlops_gate.commands.check import Outputs
+    from mlops_gate.commands.run import run as command
     from mlops_gate.reports import terminal
 
     limit = _timeout(ctx, timeout)
-    outputs = api.Outputs(json=json_path, junit=junit, markdown=markdown, html=html)
+    outputs = Outputs(json=json_path, junit=junit, markdown=markdown, html=html)
     console = _console()
     progress = terminal.TerminalProgress(Console(stderr=True)) if sys.stderr.isatty() else None
+    loaded = _load(policy)
 
     def stage_line(stage: Stage) -> None:
         # Live, on stderr with the canary's progress; the summary table below goes to stdout.
@@ -401,37 +383,26 @@ def run_command(
         typer.echo(f"{stage.name}: {stage.status}{detail}", err=True)
 
     result = _guarded(
-        lambda: api.run(
-            policy,
+        lambda: command(
+            loaded,
             out=out,
             evidence=evidence,
             outputs=outputs,
             timeout=limit,
             progress=progress,
+            comment=comment,
             on_stage=stage_line,
             on_event=lambda line: typer.echo(f"  {line}", err=True),
-            on_report=lambda report: _show_and_deliver(report, console, comment, html),
+            # `run`'s check is shown and posted as `check` does it (table; in Actions the summary,
+            # outputs and annotations; with --comment the PR comment). A failed post stops the run.
+            on_report=lambda report: terminal.render(report, console),
+            on_checked=lambda checked: _print_delivery(checked.delivery),
         )
     )
     typer.echo("")
     for line in result.lines():
         typer.echo(line)
     raise typer.Exit(result.exit_code)
-
-
-def _show_and_deliver(
-    report: CheckReport, console: Console, comment: bool, html: Path | None
-) -> None:
-    """`run`'s check, as `check` shows and posts it (table; in Actions the summary, outputs and
-    annotations; with `comment` the PR comment). A post that fails stops the run."""
-    from mlops_gate import api
-    from mlops_gate.reports import terminal
-
-    terminal.render(report, console)
-    delivery = api.deliver(report, comment=comment, report_path=html)
-    _print_delivery(delivery)
-    if delivery.exit_code != report.exit_code:
-        raise MlopsGateError("; ".join(delivery.errors) or "posting the report failed")
 
 
 @app.command("report")
@@ -453,18 +424,14 @@ def report_command(
     ] = None,
 ) -> None:
     """Re-render or post a report from a results JSON (e.g. `--github` for the PR comment)."""
-    from mlops_gate import api
+    from mlops_gate.commands.check import Outputs
+    from mlops_gate.commands.report import report as command
 
-    outputs = api.Outputs(markdown=markdown, junit=junit, html=html, evidence=None)
-    loaded = _guarded(lambda: api.report(results, outputs))
-    delivery = _guarded(
-        lambda: api.deliver(
-            loaded, comment=github, in_actions=False, report_path=html, pr_number=pr, sha=sha
-        )
-    )
-    _print_delivery(delivery)
-    typer.echo(f"{loaded.verdict} {loaded.policy_name} (exit {delivery.exit_code})")
-    raise typer.Exit(delivery.exit_code)
+    outputs = Outputs(markdown=markdown, junit=junit, html=html, evidence=None)
+    result = _guarded(lambda: command(results, outputs, github=github, pr_number=pr, sha=sha))
+    _print_delivery(result.delivery)
+    typer.echo(f"{result.report.verdict} {result.report.policy_name} (exit {result.exit_code})")
+    raise typer.Exit(result.exit_code)
 
 
 def _console() -> Console:
@@ -495,10 +462,10 @@ def validate(
     ] = False,
 ) -> None:
     """Check POLICY without running any gate: syntax, keys, types, and that its files exist."""
-    from mlops_gate import api
+    from mlops_gate.commands.validate import validate as command
 
-    loaded = _guarded(lambda: api.validate(policy))
-    problems = [] if offline else api.missing_inputs(loaded)
+    loaded = _load(policy)
+    problems = _guarded(lambda: command(loaded, offline=offline))
     if problems:
         _fail(problems)
     gates = ", ".join(loaded.gate_ids)
@@ -508,9 +475,9 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the policy JSON Schema (point your editor's YAML plugin at it)."""
-    from mlops_gate import api
+    from mlops_gate.commands.schema import schema as command
 
-    typer.echo(api.schema(), nl=False)
+    typer.echo(command(), nl=False)
 
 
 @app.command()
@@ -525,12 +492,19 @@ def init(
     ] = False,
 ) -> None:
     """Write a commented starter policy with the classic thresholds (and the GitHub workflow)."""
-    from mlops_gate import api
+    from mlops_gate.commands.init import init as command
 
-    policy, *workflow = _guarded(lambda: api.init(path, force=force, github=github))
+    policy, *workflow = _guarded(lambda: command(path, force=force, github=github))
     typer.echo(f"wrote {policy}: edit the paths, then run `mlops-gate validate {policy}`")
     for written in workflow:
         typer.echo(f"wrote {written}: replace <owner> in its `uses:` line, then commit it")
+
+
+def _load(policy: Path) -> LoadedPolicy:
+    """The policy, read and validated once for the whole command."""
+    from mlops_gate.gates.registry import load_policy
+
+    return _guarded(lambda: load_policy(policy))
 
 
 def _guarded(action: Callable[[], T]) -> T:

@@ -37,5 +37,9 @@ class GateError(MlopsGateError):
     """
 
 
+class PromotionRefused(MlopsGateError):
+    """The evidence does not allow shipping this (verdict, hashes, policy, baseline, lock)."""
+
+
 class DependencyError(MlopsGateError):
     """An optional dependency the command needs is not installed."""

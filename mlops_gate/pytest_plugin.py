@@ -19,33 +19,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from mlops_gate.testing.session import SESSION
+
 if TYPE_CHECKING:
-    from mlops_gate.testing.options import CheckOptions
-    from mlops_gate.testing.session import PolicySession
+    from mlops_gate.gates.pytest_options import CheckOptions
 
 MODULE = "mlops_gate.pytest_plugin"
-SESSION: pytest.StashKey[PolicySession] = pytest.StashKey()  # the policy of the run
 # The fixtures live in their own module (as cheap to import); pytest registers it with this one.
 # Not imported here: pytest must see it first to rewrite its asserts, or it warns (an error
 # under `filterwarnings = error`).
 pytest_plugins = ["mlops_gate.testing.fixtures"]
-
-
-def plugin_args() -> list[str]:
-    """pytest arguments that load this plugin exactly once (for the gate's subprocess, and tests).
-
-    Installed, its `pytest11` entry point loads it by itself; `-p mlops_gate.pytest_plugin` on
-    top would fail ("Plugin already registered under a different name") unless the entry point
-    has that very name, so it is only given where the entry point is missing. With autoloading
-    off (PYTEST_DISABLE_PLUGIN_AUTOLOAD), the entry point is named instead.
-    """
-    import os
-    from importlib.metadata import entry_points
-
-    installed = sorted(ep.name for ep in entry_points(group="pytest11") if ep.value == MODULE)
-    if not installed:
-        return ["-p", MODULE]
-    return ["-p", installed[0]] if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -158,7 +141,7 @@ def _options(config: pytest.Config) -> CheckOptions | None:
         return None
     from pydantic import ValidationError
 
-    from mlops_gate.testing.options import CheckOptions
+    from mlops_gate.gates.pytest_options import CheckOptions
 
     try:
         return CheckOptions.model_validate_json(text)

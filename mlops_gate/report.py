@@ -11,7 +11,7 @@ from mlops_gate.errors import ExitCode
 from mlops_gate.results import GateResult, overall_exit_code, overall_verdict
 
 if TYPE_CHECKING:
-    from mlops_gate.artifacts.variants import Artifact
+    from mlops_gate.loaders.manifest import Artifact
 
 RESULTS_SCHEMA = 1
 

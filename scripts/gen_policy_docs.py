@@ -100,7 +100,7 @@ class Section:
 # -- entry points ----------------------------------------------------------------------------------
 def render() -> str:
     """The whole reference, as Markdown."""
-    from mlops_gate.policy import policy_model
+    from mlops_gate.gates.registry import policy_model
 
     policy = policy_model()
     parts = [HEADER.replace("{template}", _template())]
@@ -301,7 +301,7 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 
 
 def _section_path(model: type[BaseModel]) -> str:
-    from mlops_gate.policy import policy_model
+    from mlops_gate.gates.registry import policy_model
 
     for section in _sections(policy_model(), ""):
         if section.model is model:

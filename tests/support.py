@@ -124,7 +124,7 @@ def evaluate_one_gate(policy_path: Path) -> Any:
     """Run a one-gate policy as `check` does; its result must be plain JSON and no internal error."""
     import json
 
-    from mlops_gate.runner import run_gates
+    from mlops_gate.engine.runner import run_gates
 
     (result,) = run_gates(load_context(policy_path))
     assert not result.internal_error, result.message
@@ -134,7 +134,7 @@ def evaluate_one_gate(policy_path: Path) -> Any:
 
 def load_context(policy_path: Path) -> Any:
     """An EvaluationContext for a policy file, as `check` builds it."""
-    from mlops_gate.context import EvaluationContext
-    from mlops_gate.policy import load_policy
+    from mlops_gate.engine.context import EvaluationContext
+    from mlops_gate.gates.registry import load_policy
 
     return EvaluationContext(load_policy(policy_path))

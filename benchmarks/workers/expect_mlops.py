@@ -55,10 +55,10 @@ class Setup(NamedTuple):
 
 def runners(directory: Path) -> Setup:
     """Import GX, load the data through the evaluation context, build the three runners."""
-    from mlops_gate.context import EvaluationContext
+    from mlops_gate.engine.context import EvaluationContext
     from mlops_gate.expectations import gx_runner
     from mlops_gate.gates import expectations
-    from mlops_gate.policy import load_policy
+    from mlops_gate.gates.registry import load_policy
 
     _, import_s = timed(gx_runner.expectation_types)  # imports GX: kept out of the timings
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 from _worker import emit
 
-from mlops_gate.context import EvaluationContext
+from mlops_gate.engine.context import EvaluationContext
 from mlops_gate.gates import latency
-from mlops_gate.policy import load_policy
+from mlops_gate.gates.registry import load_policy
 
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "credit-risk" / "mlops-gate.yaml"
 WARMUP = 20

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from _worker import emit
 
-from mlops_gate.context import EvaluationContext
-from mlops_gate.policy import load_policy
-from mlops_gate.runner import run_gates
+from mlops_gate.engine.context import EvaluationContext
+from mlops_gate.engine.runner import run_gates
+from mlops_gate.gates.registry import load_policy
 
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "credit-risk" / "mlops-gate.yaml"
 

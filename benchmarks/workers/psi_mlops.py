@@ -42,9 +42,9 @@ def main(directory: Path, repeats: int, scope: str) -> dict[str, Any]:
     """Import and load (timed apart), then REPEATS gate runs (and floor runs for `numeric`)."""
 
     def imports() -> Any:
-        from mlops_gate.context import EvaluationContext
+        from mlops_gate.engine.context import EvaluationContext
         from mlops_gate.gates import drift
-        from mlops_gate.policy import load_policy
+        from mlops_gate.gates.registry import load_policy
 
         return EvaluationContext, drift, load_policy
 

@@ -19,9 +19,9 @@ import pandas as pd
 from _worker import emit, timed
 from psi_mlops import write_policy
 
-from mlops_gate.context import EvaluationContext
+from mlops_gate.engine.context import EvaluationContext
+from mlops_gate.gates.registry import load_policy
 from mlops_gate.metrics.psi import numeric_psi, psi_from_shares
-from mlops_gate.policy import load_policy
 
 EPSILON = 1e-6
 

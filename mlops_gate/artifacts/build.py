@@ -9,7 +9,6 @@ says so and the context is the artifact (exit 0).
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -17,20 +16,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_gate import paths
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S
 from mlops_gate.errors import InputError
+from mlops_gate.evidence import passing_evidence_sha
 from mlops_gate.fsutil import atomic_write_text, sha256_file
+from mlops_gate.loaders.locate import is_registry_uri
+from mlops_gate.loaders.manifest import FLOAT_FILE, read_manifest, write_manifest
 from mlops_gate.policy.model import ArtifactsSpec, ImageSpec
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mlops_gate.artifacts.export import Exported
-    from mlops_gate.context import EvaluationContext
+    from mlops_gate.engine.context import EvaluationContext
     from mlops_gate.policy.loader import LoadedPolicy
-
-MANIFEST = "build.json"
-FLOAT_FILE = "model.onnx"
-REGISTRY_TIMEOUT_S = 120.0  # downloading a registry source (`build` has no --timeout yet)
 
 
 @dataclass
@@ -41,28 +41,25 @@ class BuildResult:
 
 
 def build(
-    policy_path: Path,
+    loaded: LoadedPolicy,
     out: Path,
     *,
     force: bool = False,
     push: bool = False,
     image: bool = True,
-    evidence: Path | None = Path(".mlops-gate/evidence.json"),
+    evidence: Path | None = paths.EVIDENCE,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> BuildResult:
     """Build every artifact of the policy into `out`; see the module docstring."""
-    from mlops_gate.context import EvaluationContext
-    from mlops_gate.policy import load_policy
+    from mlops_gate.engine.context import EvaluationContext
 
-    loaded = load_policy(policy_path)
     _check_out(out, force)
-    context = EvaluationContext(loaded)
+    context = EvaluationContext(loaded, timeout=timeout)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
     try:
-        manifest = _build_into(staging, loaded, context)
-        atomic_write_text(
-            staging / MANIFEST, json.dumps(manifest, indent=2, allow_nan=False) + "\n"
-        )
+        manifest = _build_into(staging, loaded, context, timeout)
+        write_manifest(staging, manifest)
         _replace(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -79,12 +76,14 @@ def _check_out(out: Path, force: bool) -> None:
         raise InputError(f"{out}: folder is not empty; refusing to overwrite it (use --force)")
 
 
-def _build_into(staging: Path, loaded: LoadedPolicy, context: EvaluationContext) -> dict[str, Any]:
+def _build_into(
+    staging: Path, loaded: LoadedPolicy, context: EvaluationContext, timeout: float
+) -> dict[str, Any]:
     from mlops_gate.artifacts.onnx_file import save
 
     policy = loaded.policy
     spec = policy.artifacts or ArtifactsSpec()
-    exported = _export(loaded, context, spec)
+    exported = _export(loaded, context, spec, timeout)
     float_path = staging / FLOAT_FILE
     save(exported.model, float_path)
     artifacts = [_entry("float", "float", float_path, exported.seconds)]
@@ -94,7 +93,9 @@ def _build_into(staging: Path, loaded: LoadedPolicy, context: EvaluationContext)
     return _manifest(loaded, exported, artifacts, image_spec, image_info)
 
 
-def _export(loaded: LoadedPolicy, context: EvaluationContext, spec: ArtifactsSpec) -> Exported:
+def _export(
+    loaded: LoadedPolicy, context: EvaluationContext, spec: ArtifactsSpec, timeout: float
+) -> Exported:
     from mlops_gate.artifacts.export import ExportRequest, export_file
 
     policy = loaded.policy
@@ -110,10 +111,10 @@ def _export(loaded: LoadedPolicy, context: EvaluationContext, spec: ArtifactsSpe
         torch_output=spec.onnx.torch_output if spec.onnx else "logits",
         classes=list(policy.model.classes) if policy.model and policy.model.classes else None,
     )
-    if source.path.startswith(("models:/", "runs:/")):
+    if is_registry_uri(source.path):
         from mlops_gate.artifacts.registry_source import fetch
 
-        found = fetch(loaded, source.path, REGISTRY_TIMEOUT_S)
+        found = fetch(loaded, source.path, timeout)
         return export_file(found.path, source.trust, request, origin=found.info())
     return export_file(loaded.resolve(source.path), source.trust, request)
 
@@ -260,7 +261,7 @@ def build_image_from(
     """
     from mlops_gate.artifacts.engine import build_image, detect
 
-    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(out)
     engine = detect()
     if engine is None:
         return (
@@ -268,7 +269,7 @@ def build_image_from(
             f"the context is {out / 'image'}"
         )
     shas = {a["sha256"] for a in manifest["artifacts"]}
-    evidence_sha = _passing_evidence(evidence, shas)
+    evidence_sha = passing_evidence_sha(evidence, shas)
     if evidence_sha is None and not force:
         return (
             f"image not built: no passing evidence for these artifacts in {evidence} "
@@ -279,19 +280,6 @@ def build_image_from(
     tag = manifest["image"]["tag"]
     build_image(engine, out / "image", tag, push=push)
     return f"built {tag} with {engine.name}" + (" and pushed it" if push else "")
-
-
-def _passing_evidence(path: Path | None, shas: set[str]) -> str | None:
-    """The evidence file's sha256 when it says pass for one of `shas`, else None."""
-    if path is None or not path.is_file():
-        return None
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    model = (document.get("inputs") or {}).get("model") or {}
-    verdict = (document.get("results") or {}).get("verdict")
-    return sha256_file(path) if verdict == "pass" and model.get("sha256") in shas else None
 
 
 def _label_evidence(dockerfile: Path, sha: str) -> None:

@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S
 from mlops_gate.errors import MlopsGateError
 
 PROBE_TIMEOUT_S = 15
@@ -52,7 +53,7 @@ class Engine:
         return [self.name, "image", "inspect", "--format", "{{json .Config.Labels}}", tag]
 
 
-def image_labels(engine: Engine, tag: str, timeout: float = 120) -> dict[str, str]:
+def image_labels(engine: Engine, tag: str, timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, str]:
     """The labels of the built image `tag`, read back from the engine."""
     import json
 

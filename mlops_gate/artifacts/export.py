@@ -24,6 +24,7 @@ from mlops_gate.artifacts.opset import normalise_opset_imports
 from mlops_gate.errors import InputError
 from mlops_gate.fsutil import sha256_file
 from mlops_gate.loaders.files import check_readable
+from mlops_gate.loaders.locate import is_registry_uri
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,7 +61,7 @@ def export_file(
 
     `origin` (a registry URI's `uri`, `flavour`, `version`, `run_id`) joins the source metadata.
     """
-    if str(path).startswith(("models:/", "runs:/")):
+    if is_registry_uri(str(path)):
         raise InputError(
             f"{path}: a registry URI: download it first (`registry_source.fetch`, as build does)"
         )

@@ -48,7 +48,7 @@ class RegistrySource:
 def fetch(loaded: LoadedPolicy, uri: str, timeout: float) -> RegistrySource:
     """Download the model behind `uri` (once, `registry.uris.download`) and pick its flavour's
     model file."""
-    from mlops_gate.registry.commands import settings_for
+    from mlops_gate.registry.from_policy import settings_for
     from mlops_gate.registry.mlflow_client import open_registry
     from mlops_gate.registry.uris import download
 

@@ -3,7 +3,7 @@
 `deploy` ships the bytes `check` judged, and only once `promote` registered them and moved the
 policy's alias (`promote.alias`, default `champion`) to their version. So it refuses (exit 2):
 - evidence that did not pass, or that does not match today's policy, model and data (the same
-  verification as promote, `registry.evidence_check`);
+  verification as promote, `mlops_gate.evidence`);
 - a model whose version is not registered, or whose version does not hold the promoted alias:
   "deploy needs a gated promotion first".
 After a canary reaches 100%, `conclude` moves the serving alias (`deploy.canary.alias`, default
@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops_gate.errors import InputError
-from mlops_gate.registry.errors import PromotionRefused
+from mlops_gate.errors import InputError, PromotionRefused
 
 if TYPE_CHECKING:
+    from mlops_gate.evidence import VerifiedEvidence
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.policy.model import CanarySpec
-    from mlops_gate.registry.evidence_check import VerifiedEvidence
     from mlops_gate.registry.mlflow_client import Registry
     from mlops_gate.registry.pointer import Pointer
     from mlops_gate.registry.promote import PromotionResult
@@ -60,23 +59,22 @@ def canary_spec(loaded: LoadedPolicy) -> CanarySpec:
 
 
 def require_promotion(
-    policy_path: Path, evidence_path: Path, *, timeout: float
+    loaded: LoadedPolicy, evidence_path: Path, *, timeout: float
 ) -> tuple[GatedRelease, Path]:
     """The gated release and the local path of the model file it ships; refuses as above."""
-    from mlops_gate.policy import load_policy
-    from mlops_gate.registry.commands import local_model_file, pointer_for, settings_for
-    from mlops_gate.registry.evidence_check import verify_evidence
+    from mlops_gate.engine.inputs import shipped_inputs
+    from mlops_gate.evidence import verify_evidence
+    from mlops_gate.registry.from_policy import local_model_file, pointer_for, settings_for
     from mlops_gate.registry.mlflow_client import open_registry
     from mlops_gate.registry.versions import find_version
 
-    loaded = load_policy(policy_path)
     spec = canary_spec(loaded)
     model = loaded.policy.model
     if model is None:
-        raise InputError(f"{policy_path}: the policy has no `model`: nothing to deploy")
+        raise InputError(f"{loaded.path}: the policy has no `model`: nothing to deploy")
     with open_registry(settings_for(loaded, timeout)) as registry:
         model_file = local_model_file(registry, loaded, model.path)
-        evidence = verify_evidence(evidence_path, loaded.path, model_file)
+        evidence = verify_evidence(evidence_path, loaded, shipped_inputs(loaded, model_file))
         pointer = pointer_for(loaded)
         version = find_version(registry, pointer.model_name, evidence.model_sha256)
         holder = pointer.holder(registry)
@@ -98,9 +96,9 @@ def require_promotion(
 def stable_model(release: GatedRelease, *, timeout: float) -> tuple[Path, str]:
     """The model serving today and how it was found: `deploy.canary.stable`, else the version
     holding `deploy.canary.alias`, else `baseline.path`."""
-    from mlops_gate.registry.commands import local_model_file, settings_for
+    from mlops_gate.loaders.locate import is_registry_uri
+    from mlops_gate.registry.from_policy import local_model_file, settings_for
     from mlops_gate.registry.mlflow_client import open_registry
-    from mlops_gate.registry.uris import is_registry_uri
 
     loaded, spec = release.loaded, release.canary
     if spec.stable is not None:
@@ -130,7 +128,7 @@ def conclude(
     """After the canary, in one registry session: with `move_reason`, move `deploy.canary.alias`
     to the release's version (promote's compare-and-set); then record the outcome on the version
     (`mlops_gate.canary.*` tags). The move's result, or None when nothing was to move."""
-    from mlops_gate.registry.commands import pointer_for, settings_for
+    from mlops_gate.registry.from_policy import pointer_for, settings_for
     from mlops_gate.registry.mlflow_client import open_registry
     from mlops_gate.registry.promote import promote_verified
 

@@ -18,6 +18,8 @@ class DeployOutcome:
     exit_code: int
     lines: list[str] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
+    summary_index: int = -1
+    """Which of `lines` says how it ended: the last unless the target puts it first."""
 
     @property
     def up_to_date(self) -> bool:
@@ -25,7 +27,5 @@ class DeployOutcome:
 
     @property
     def summary(self) -> str:
-        """The line that says how it ended (the local target's first, the others' last)."""
-        if not self.lines:
-            return self.status
-        return self.lines[0] if self.target == "local" else self.lines[-1]
+        """The line that says how it ended (`summary_index`), else the status."""
+        return self.lines[self.summary_index] if self.lines else self.status

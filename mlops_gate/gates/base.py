@@ -1,59 +1,35 @@
-"""What every gate module provides, and the shared threshold logic."""
+"""What every gate module provides, and the shared threshold logic.
+
+`GateConfig` lives in the leaf `mlops_gate.config` (the policy models share its base) and is
+re-exported here, where gate authors look for it.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pydantic import Field
-
-from mlops_gate.policy.strict import StrictModel
+from mlops_gate.config import GateConfig
 
 if TYPE_CHECKING:
-    from mlops_gate.context import EvaluationContext
+    from mlops_gate.gates.context import GateContext
     from mlops_gate.results import GateResult, Verdict
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"
-
-
-class GateConfig(StrictModel):
-    """Fields every gate has. Subclasses add `type: Literal[...]` and their own settings."""
-
-    id: str | None = Field(
-        default=None, pattern=ID_PATTERN, description="Stable name in reports (default: derived)."
-    )
-    type: str
-
-    # What the gate reads, checked against the policy before anything runs:
-    # "model", "baseline", "target", "eval", "reference".
-    requires: ClassVar[frozenset[str]] = frozenset()
-    # Whether a result may be reused while the config and the files it reads are unchanged, and
-    # whether it also depends on the machine (a timing).
-    cacheable: ClassVar[bool] = True
-    machine_dependent: ClassVar[bool] = False
-
-    def default_id(self) -> str:
-        return self.type
-
-    def required_inputs(self) -> frozenset[str]:
-        """Inputs this configuration needs (may depend on its settings)."""
-        return self.requires
-
-    def input_paths(self) -> dict[str, str]:
-        """Files of its own the gate reads, by key path (`suite`, `source.path`), policy-relative.
-
-        The existence check, the evidence file and the result cache all read this.
-        """
-        return {}
+__all__ = ["GateConfig", "GateModule", "verdict_at_least", "verdict_at_most"]
 
 
 class GateModule(Protocol):
-    """A gate type: `Config` (its policy model) and `evaluate`."""
+    """A gate type: `Config` (its policy model) and `evaluate`.
+
+    A module may also carry its own report pieces, found by name by the reporters
+    (`reports/pieces.py`): `charts(result) -> list[str]` (SVG), `breakdown(result)` (a titled
+    table for Markdown) and `facts(result) -> list[str]` (one-line numbers for the HTML section).
+    """
 
     Config: type[GateConfig]
 
     @staticmethod
-    def evaluate(config: GateConfig, context: EvaluationContext) -> GateResult: ...
+    def evaluate(config: GateConfig, context: GateContext) -> GateResult: ...
 
 
 def verdict_at_most(value: float, limit: float, warn: float | None = None) -> Verdict:

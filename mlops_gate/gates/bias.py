@@ -11,7 +11,7 @@ from mlops_gate.gates.base import GateConfig, verdict_at_most
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from mlops_gate.context import EvaluationContext
+    from mlops_gate.gates.context import GateContext
     from mlops_gate.metrics.fairness import Disparity, GroupRates
     from mlops_gate.results import GateResult
 
@@ -61,7 +61,7 @@ class Config(GateConfig):
         return self
 
 
-def evaluate(config: Config, context: EvaluationContext) -> GateResult:
+def evaluate(config: Config, context: GateContext) -> GateResult:
     """The gap between the groups of `sensitive` large enough to gate; smaller ones are reported."""
     import dataclasses
 
@@ -108,7 +108,7 @@ def _gated_groups(config: Config, rates: GroupRates) -> Array:
     return kept
 
 
-def _group_keys(sensitive: str, context: EvaluationContext) -> tuple[Array, list[str]]:
+def _group_keys(sensitive: str, context: GateContext) -> tuple[Array, list[str]]:
     """Each row's group as an index into the group names (sorted; missing values a group).
 
     The groups are named by their text, so 1 and "1" are one group. Factorized by hashing, so
@@ -134,7 +134,7 @@ def _group_keys(sensitive: str, context: EvaluationContext) -> tuple[Array, list
     return keys, names
 
 
-def _positive_class(config: Config, context: EvaluationContext) -> Any:
+def _positive_class(config: Config, context: GateContext) -> Any:
     """The positive label as the model's classes spell it (checks that it is one of them)."""
     predictions = context.predictions("model", "eval")
     label = config.pos_label if config.pos_label is not None else context.pos_label
@@ -185,7 +185,7 @@ def _result(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> G
         "warn": config.warn,
     }
     return GateResult(
-        id=config.id or config.default_id(),
+        id=config.gate_id,
         type=config.type,
         verdict=verdict_at_most(gap.value, config.max, config.warn),
         value=gap.value,
@@ -236,3 +236,57 @@ def _message(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> 
     if small:
         message += f"; not gated, fewer than {config.min_group_size} rows: {', '.join(small)}"
     return message
+
+
+# Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).
+
+CHART_GROUPS = 40  # groups drawn in the rates chart (the table has them all)
+# The per-group fields of `details.groups` (DESIGN.md), in reading order; any others follow.
+GROUP_FIELDS = ("rows", "selection_rate", "tpr", "fpr", "excluded")
+_CHART_RATES = (
+    ("selection_rate", "selection rate", "#1565c0"),
+    ("tpr", "TPR", "#2e7d32"),
+    ("fpr", "FPR", "#c62828"),
+)
+
+
+def charts(result: GateResult) -> list[str]:
+    """Selection rate, TPR and FPR per group (each rate only where some group has it)."""
+    from mlops_gate.render import svg
+    from mlops_gate.render.charts_common import num
+    from mlops_gate.render.svg import Series
+
+    groups = result.details.get("groups")
+    if not isinstance(groups, dict) or not groups:
+        return []
+    items = [(str(name), stats) for name, stats in groups.items() if isinstance(stats, dict)]
+    items = items[:CHART_GROUPS]
+    series = [
+        Series(label, [num(stats.get(key)) or 0.0 for _, stats in items], color)
+        for key, label, color in _CHART_RATES
+        if any(num(stats.get(key)) is not None for _, stats in items)
+    ]
+    if not series:
+        return []
+    names = [name for name, _ in items]
+    return [svg.grouped_bars(f"{result.id}: rates per group", names, series, [])]
+
+
+def breakdown(result: GateResult) -> Breakdown | None:
+    """Every group's fields for the folded table, in the order the groups were recorded."""
+    from mlops_gate.render.pieces import Breakdown
+
+    groups = result.details.get("groups")
+    if not isinstance(groups, dict) or not groups:
+        return None
+    seen = {key for stats in groups.values() if isinstance(stats, dict) for key in stats}
+    keys = [k for k in GROUP_FIELDS if k in seen] + sorted(seen - set(GROUP_FIELDS))
+    rows = tuple(
+        (str(group), *(stats.get(k) if isinstance(stats, dict) else "" for k in keys))
+        for group, stats in groups.items()
+    )
+    return Breakdown("per-group rates", ("group", *(str(k) for k in keys)), rows)
+
+
+if TYPE_CHECKING:
+    from mlops_gate.render.pieces import Breakdown

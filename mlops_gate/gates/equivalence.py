@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from mlops_gate.config import StrictModel
 from mlops_gate.errors import GateError
 from mlops_gate.gates.base import GateConfig
-from mlops_gate.policy.strict import StrictModel
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from mlops_gate.context import EvaluationContext
+    from mlops_gate.gates.context import GateContext
     from mlops_gate.loaders.predictions import Predictions
     from mlops_gate.results import GateResult
 
@@ -87,7 +87,7 @@ class Agreement:
         return 1.0 - len(self.disagreements) / self.rows
 
 
-def evaluate(config: Config, context: EvaluationContext) -> GateResult:
+def evaluate(config: Config, context: GateContext) -> GateResult:
     from mlops_gate.loaders.models import load_model
     from mlops_gate.policy.model import ModelRef
 

@@ -14,13 +14,17 @@ from pydantic import Field, field_validator, model_validator
 from mlops_gate.gates.base import GateConfig
 
 if TYPE_CHECKING:
-    from mlops_gate.context import EvaluationContext
     from mlops_gate.expectations import Expectation, Outcome
+    from mlops_gate.gates.context import GateContext
     from mlops_gate.results import GateResult
 
 
 class Config(GateConfig):
     """Every expectation must hold; each one is an entry in the result's details."""
+
+    start_first = (
+        True  # Great Expectations' seconds-long import overlaps the loading of data and models
+    )
 
     type: Literal["expectations"]
     data: Literal["eval", "reference"] = Field(
@@ -66,7 +70,7 @@ class Config(GateConfig):
 MESSAGE_LIMIT = 5  # failing expectations named in the message; the rest are counted
 
 
-def evaluate(config: Config, context: EvaluationContext) -> GateResult:
+def evaluate(config: Config, context: GateContext) -> GateResult:
     """Check every expectation (suite first, then inline) on `context.dataset(config.data)`."""
     from mlops_gate.errors import GateError
     from mlops_gate.expectations.custom import CUSTOM_TYPES, run_custom
@@ -95,7 +99,7 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     return _result(config, ordered, rows=len(frame))
 
 
-def _refuse_streamed(config: Config, context: EvaluationContext) -> None:
+def _refuse_streamed(config: Config, context: GateContext) -> None:
     """An `error`, never an out-of-memory crash or a silent pass, on a data set too large to load.
 
     Great Expectations validates a pandas DataFrame held whole in memory; a Parquet file above the
@@ -134,7 +138,7 @@ def _result(config: Config, outcomes: list[Outcome], rows: int) -> GateResult:
     else:
         message = f"all {len(outcomes)} expectations met on {config.data} ({rows:,} rows)"
     return GateResult(
-        id=config.id or config.default_id(),
+        id=config.gate_id,
         type=config.type,
         verdict=verdict,
         value=float(len(failed)),

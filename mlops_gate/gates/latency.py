@@ -19,7 +19,7 @@ from mlops_gate.gates.base import GateConfig
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlops_gate.context import EvaluationContext, Role
+    from mlops_gate.gates.context import GateContext, Role
     from mlops_gate.loaders.models import LoadedModel
     from mlops_gate.metrics.latency import LatencySummary
     from mlops_gate.results import GateResult, Verdict
@@ -38,6 +38,7 @@ class Config(GateConfig):
 
     type: Literal["latency"]
     machine_dependent = True  # a timing: reused only on the same machine and runtime
+    run_alone = True  # nothing else may run beside a timing
     device: Literal["cpu", "cuda"] = "cpu"
     batch_size: int = Field(default=1, ge=1, le=1_000_000)
     percentile: float = Field(default=95, gt=0, le=100)
@@ -77,7 +78,7 @@ class Config(GateConfig):
         return self
 
 
-def evaluate(config: Config, context: EvaluationContext) -> GateResult:
+def evaluate(config: Config, context: GateContext) -> GateResult:
     """Time the model (interleaved with the baseline when `max_regression` is set); gate on it."""
     from mlops_gate.errors import GateError
     from mlops_gate.results import GateResult, Verdict
@@ -91,7 +92,7 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
             raise
         message = f"{exc} (if_device_missing: skip)"
         return GateResult(
-            id=_gate_id(config), type=config.type, verdict=Verdict.SKIP, message=message
+            id=config.gate_id, type=config.type, verdict=Verdict.SKIP, message=message
         )
     models = [model]
     first_run = None  # a registry baseline alias that nothing holds yet: no ratio to gate on
@@ -104,7 +105,7 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
                 raise GateError("max_regression needs a `baseline` in the policy")
             if config.max_ms is None:
                 return GateResult(
-                    id=_gate_id(config), type=config.type, verdict=Verdict.SKIP, message=first_run
+                    id=config.gate_id, type=config.type, verdict=Verdict.SKIP, message=first_run
                 )
     batch = _batch(context.head("eval", config.batch_size), config.batch_size)
     roles: list[Role] = ["model", "baseline"]
@@ -112,16 +113,12 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
         _prepare(m, batch, context.model_features(role), config)
         for m, role in zip(models, roles[: len(models)], strict=True)
     ]
-    with context.progress.task(f"timing {_gate_id(config)}", total=config.runs) as advance:
+    with context.progress.task(f"timing {config.gate_id}", total=config.runs) as advance:
         timings = _measure([call for call, _ in prepared], config, advance)
     result = _result(config, timings, [provider for _, provider in prepared])
     if first_run is not None:
         result = dataclasses.replace(result, message=f"{result.message} ({first_run})")
     return result
-
-
-def _gate_id(config: Config) -> str:
-    return config.id or config.default_id()
 
 
 def _checked(model: LoadedModel, config: Config) -> LoadedModel:
@@ -292,7 +289,7 @@ def _result(config: Config, timings: list[list[int]], providers: list[str]) -> G
             f"pairs; baseline p{config.percentile:g} {baseline_value:.4g} ms; max {limit:.3g}x)"
         )
     return GateResult(
-        id=_gate_id(config),
+        id=config.gate_id,
         type=config.type,
         verdict=_verdict(value, config, ratio),
         value=value,
@@ -322,3 +319,40 @@ def _verdict(value_ms: float, config: Config, ratio: float | None) -> Verdict:
         verdicts.append(verdict_at_most(ratio, 1 + config.max_regression))
     order = [Verdict.PASS, Verdict.WARN, Verdict.FAIL, Verdict.ERROR]
     return max(verdicts, key=order.index)
+
+
+# Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).
+
+
+def charts(result: GateResult) -> list[str]:
+    """p50/p95/p99 against the limit and the champion's value."""
+    from mlops_gate.render import svg
+    from mlops_gate.render.charts_common import CHAMPION, CURRENT, limit_rule, num
+    from mlops_gate.render.svg import Rule, Series
+
+    found = [(label, num(result.details.get(f"{label}_ms"))) for label in ("p50", "p95", "p99")]
+    present = [(label, value) for label, value in found if value is not None]
+    if not present:
+        return []
+    rules = limit_rule("limit", result.threshold)
+    if result.baseline_value is not None:
+        rules.append(Rule("champion", result.baseline_value, CHAMPION))
+    provider = result.details.get("provider")
+    title = f"{result.id}: latency percentiles" + (
+        f" on {provider}" if isinstance(provider, str) else ""
+    )
+    series = [Series("this model", [value for _, value in present], CURRENT)]
+    labels = [label for label, _ in present]
+    return [svg.grouped_bars(title, labels, series, rules, unit=" ms")]
+
+
+def facts(result: GateResult) -> list[str]:
+    """Throughput and the execution provider, which the percentile chart does not show."""
+    from mlops_gate.render.formatting import number
+
+    details, found = result.details, []
+    if isinstance(details.get("throughput_rps"), int | float):
+        found.append(f"throughput {number(float(details['throughput_rps']))} rows/s")
+    if isinstance(details.get("provider"), str):
+        found.append(f"provider {details['provider']}")
+    return found

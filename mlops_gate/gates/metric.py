@@ -40,7 +40,7 @@ from pydantic import Field, model_validator
 from mlops_gate.gates.base import GateConfig
 
 if TYPE_CHECKING:
-    from mlops_gate.context import EvaluationContext, Role
+    from mlops_gate.gates.context import GateContext, Role
     from mlops_gate.loaders.predictions import Predictions
     from mlops_gate.metrics.bootstrap import Statistic
     from mlops_gate.results import GateResult
@@ -106,6 +106,13 @@ class Config(GateConfig):
             needs.add("baseline")
         return frozenset(needs)
 
+    def policy_problems(self, policy: Any) -> list[tuple[str, str]]:
+        """A classification metric on a regression model (or the reverse) cannot be measured."""
+        task = policy.model.task if policy.model is not None else None
+        if task is None or (self.metric in CLASSIFICATION) == (task == "classification"):
+            return []
+        return [("metric", f"'{self.metric}' does not apply to a {task} model")]
+
     @model_validator(mode="after")
     def _limits(self) -> Config:
         if all(getattr(self, name) is None for name in LIMITS):
@@ -131,7 +138,7 @@ class Config(GateConfig):
         return self
 
 
-def evaluate(config: Config, context: EvaluationContext) -> GateResult:
+def evaluate(config: Config, context: GateContext) -> GateResult:
     """The metric of the model (and of the baseline, and the float model), against every limit."""
     from mlops_gate.errors import GateError
     from mlops_gate.metrics.errors import MetricUndefined
@@ -142,13 +149,13 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     if relative and not context.has_baseline() and first_run is None:
         raise GateError("max_drop/max_increase compare with a baseline, and the policy has none")
     wants_float = config.max_drop_vs_float is not None or config.max_increase_vs_float is not None
-    reference = float_reference(context) if wants_float else None
+    reference = context.float_reference() if wants_float else None
     float_note = _vs_float_note(config, reference)
     not_applied = [note for note in (first_run, float_note) if note]
     baseline_applies = relative and first_run is None
     if config.min is None and config.max is None and not baseline_applies and reference is None:
         return GateResult(
-            id=config.id or config.default_id(),
+            id=config.gate_id,
             type=config.type,
             verdict=Verdict.SKIP,
             message="; ".join(not_applied),
@@ -169,7 +176,7 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     failures = _failures(config, value, baseline_value, details)
     note = f" ({'; '.join(not_applied)})" if not_applied else ""
     return GateResult(
-        id=config.id or config.default_id(),
+        id=config.gate_id,
         type=config.type,
         verdict=Verdict.FAIL if failures else Verdict.PASS,
         value=value,
@@ -181,19 +188,7 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     )
 
 
-def float_reference(context: EvaluationContext) -> EvaluationContext | None:
-    """The float model's context when `context` evaluates a quantized variant, else None.
-
-    `check --artifacts` sets `float_context` on each variant's context
-    (`mlops_gate.artifacts.variants.VariantContext`); the float model and a plain check have none.
-    """
-    from mlops_gate.context import EvaluationContext
-
-    found = getattr(context, "float_context", None)
-    return found if isinstance(found, EvaluationContext) else None
-
-
-def _vs_float_note(config: Config, reference: EvaluationContext | None) -> str | None:
+def _vs_float_note(config: Config, reference: GateContext | None) -> str | None:
     if reference is not None:
         return None
     if config.max_drop_vs_float is None and config.max_increase_vs_float is None:
@@ -202,7 +197,7 @@ def _vs_float_note(config: Config, reference: EvaluationContext | None) -> str |
 
 
 def _measure(
-    config: Config, context: EvaluationContext, role: Role
+    config: Config, context: GateContext, role: Role
 ) -> tuple[Statistic, float, dict[str, Any]]:
     """The metric of `role` on the eval rows: its statistic, point value and how it was scored."""
     from mlops_gate.errors import GateError
@@ -237,7 +232,7 @@ def _regression(config: Config, target: Any, predictions: Predictions) -> Statis
 
 
 def _classification(
-    config: Config, context: EvaluationContext, target: Any, predictions: Predictions
+    config: Config, context: GateContext, target: Any, predictions: Predictions
 ) -> tuple[Statistic, dict[str, Any]]:
     """Binary (at most two classes, scored on pos_label) or multiclass; see the module docstring."""
     from mlops_gate.errors import GateError
@@ -386,3 +381,34 @@ def _summary(value: float, baseline: float | None, details: dict[str, Any]) -> s
     if "float_value" in details:
         text += f", float model {details['float_value']:.6g} ({details['delta_vs_float']:+.3g})"
     return text + ": within every limit"
+
+
+# Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).
+
+
+def charts(result: GateResult) -> list[str]:
+    """The value with its confidence interval, against the champion and the threshold."""
+    from mlops_gate.render import svg
+    from mlops_gate.render.charts_common import CHAMPION, COLORS, CURRENT, limit_rule, num
+
+    if result.value is None:
+        return []
+    low, high = num(result.details.get("ci_low")), num(result.details.get("ci_high"))
+    rows: list[tuple[str, float, float | None, float | None, str]] = [
+        ("this model", result.value, low, high, COLORS.get(result.verdict, CURRENT))
+    ]
+    if result.baseline_value is not None:
+        rows.append(("champion", result.baseline_value, None, None, CHAMPION))
+    rules = limit_rule("threshold", result.threshold)
+    interval = " with its confidence interval" if low is not None and high is not None else ""
+    return [svg.intervals(f"{result.id}{interval}, against the champion", rows, rules)]
+
+
+def facts(result: GateResult) -> list[str]:
+    """The confidence interval's bounds as numbers (the chart shows them only as a bar)."""
+    from mlops_gate.render.formatting import number
+
+    low, high = result.details.get("ci_low"), result.details.get("ci_high")
+    if isinstance(low, int | float) and isinstance(high, int | float):
+        return [f"confidence interval {number(float(low))} to {number(float(high))}"]
+    return []

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from mlops_gate.gates.base import GateConfig
-from mlops_gate.testing.options import CheckOptions
+from mlops_gate.gates.pytest_options import CheckOptions
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from mlops_gate.context import EvaluationContext
+    from mlops_gate.gates.context import GateContext
+    from mlops_gate.gates.pytest_run import PytestRun
     from mlops_gate.results import GateResult
-    from mlops_gate.testing.run import PytestRun
 
 NAMED_IN_MESSAGE = 3  # failing tests named in the message; all are in the details
 EXAMPLE_IN_MESSAGE = 300  # characters of the first falsifying example in the message
@@ -32,6 +32,8 @@ OUTCOMES = ("passed", "failed", "error", "skipped")
 
 class Config(GateConfig):
     """pytest checks (e.g. the ready-made `checks/`) must all pass on the model."""
+
+    start_first = True  # a pytest subprocess overlaps the loading of data and models
 
     type: Literal["pytest"]
     path: str = Field(description="Test file or folder, relative to the policy (e.g. checks/).")
@@ -72,7 +74,7 @@ def _id_part(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.:/-]", "_", name).strip("./")
 
 
-def evaluate(config: Config, context: EvaluationContext) -> GateResult:
+def evaluate(config: Config, context: GateContext) -> GateResult:
     """Run pytest on `config.path` and gate on what happened to every test."""
     import importlib.util
     import os
@@ -80,7 +82,7 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     from pathlib import Path
 
     from mlops_gate.errors import DependencyError, GateError
-    from mlops_gate.testing.run import reproduce_command, run_pytest
+    from mlops_gate.gates.pytest_run import reproduce_command, run_pytest
 
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
@@ -91,14 +93,14 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
     if not target.exists():
         raise GateError(f"{target}: no such test file or folder (pytest gate `path`)")
     seed = config.seed if config.seed is not None else secrets.randbelow(2**32)
-    args = pytest_args(config, target, context.loaded.path.absolute(), seed)
+    args = pytest_args(config, target, context.policy_path.absolute(), seed)
     run = run_pytest(args, config.timeout_s)
     return _result(config, run, seed, reproduce_command(args))
 
 
 def pytest_args(config: Config, target: Path, policy: Path, seed: int) -> list[str]:
     """pytest's arguments for this gate: what the gate runs, and what a reviewer re-runs."""
-    from mlops_gate.pytest_plugin import plugin_args
+    from mlops_gate.gates.pytest_run import plugin_args
 
     args = [
         str(target),
@@ -146,7 +148,7 @@ def _result(config: Config, run: PytestRun, seed: int, command: str) -> GateResu
         "collection_errors": run.collection_errors,
     }
     return GateResult(
-        id=config.id or config.default_id(),
+        id=config.gate_id,
         type=config.type,
         verdict=verdict,
         value=float(len(failed)),

@@ -1,13 +1,23 @@
-"""The gate types: a literal table of built-ins, plus the `mlops_gate.gates` entry-point group."""
+"""The gate types: a literal table of built-ins, plus the `mlops_gate.gates` entry-point group.
+
+Knowing every gate type, the registry is also what turns a policy file into the full model
+(`policy_model`, `load_policy`): the policy package parses against whatever model it is given.
+"""
 
 from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Mapping
 from importlib.metadata import entry_points
-from typing import cast
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from mlops_gate.gates.base import GateModule
+
+if TYPE_CHECKING:
+    from mlops_gate.policy.loader import LoadedPolicy
+    from mlops_gate.policy.model import Policy
 
 BUILTIN_GATES: dict[str, str] = {
     "metric": "mlops_gate.gates.metric",
@@ -32,3 +42,17 @@ def gate_types() -> dict[str, GateModule]:
         name: cast(GateModule, importlib.import_module(path))
         for name, path in sorted(found.items())
     }
+
+
+def policy_model() -> type[Policy]:
+    """The `Policy` model with `gates` as the discriminated union of every registered gate type."""
+    from mlops_gate.policy.model import policy_model_for
+
+    return policy_model_for(tuple(module.Config for module in gate_types().values()))
+
+
+def load_policy(path: Path, env: Mapping[str, str] | None = None) -> LoadedPolicy:
+    """Read and validate the policy at `path` (once); a `PolicyError` lists every problem."""
+    from mlops_gate.policy.loader import parse_policy
+
+    return parse_policy(path, policy_model(), env)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -12,11 +11,10 @@ from pydantic import Field, model_validator
 from mlops_gate.gates.base import GateConfig
 
 if TYPE_CHECKING:
-    from mlops_gate.context import EvaluationContext
+    from mlops_gate.gates.context import GateContext
     from mlops_gate.results import GateResult
 
 BYTES_PER_MB = 1_000_000
-NO_ONNX_NOTE = "external data not checked: the `onnx` package is not installed (pip install onnx)"
 
 
 class Config(GateConfig):
@@ -35,7 +33,7 @@ class Config(GateConfig):
         return self
 
 
-def evaluate(config: Config, context: EvaluationContext) -> GateResult:
+def evaluate(config: Config, context: GateContext) -> GateResult:
     """Gate on the largest artifact: its file plus every external-data file it references."""
     from mlops_gate.errors import GateError
     from mlops_gate.gates.base import verdict_at_most
@@ -54,10 +52,8 @@ def evaluate(config: Config, context: EvaluationContext) -> GateResult:
         "comparator": "≤",
         "unit": "MB",
     }
-    if any(artifact.get("note") == NO_ONNX_NOTE for artifact in artifacts):
-        details["note"] = NO_ONNX_NOTE
     return GateResult(
-        id=config.id or config.default_id(),
+        id=config.gate_id,
         type=config.type,
         verdict=verdict_at_most(value, config.max_mb, config.warn_mb),
         value=value,
@@ -72,12 +68,7 @@ def _measure_artifact(path: Path) -> dict[str, Any]:
     entry: dict[str, Any] = {"path": str(path), "bytes": _file_size(path)}
     if path.suffix.lower() != ".onnx":
         return entry
-    try:
-        locations = _external_locations(path)
-    except ImportError:
-        entry["note"] = NO_ONNX_NOTE
-        return entry
-    files = _resolve_inside(path, locations)
+    files = _external_files(path)
     sizes = [_file_size(file) for file in files]
     if files:
         entry["external_data"] = [
@@ -85,6 +76,17 @@ def _measure_artifact(path: Path) -> dict[str, Any]:
         ]
         entry["bytes"] += sum(sizes)
     return entry
+
+
+def _external_files(model_path: Path) -> list[Path]:
+    """The model's external-data files, each counted once (two names for one file: once).
+
+    Read without `onnx`; a location outside the model's folder (symlinks followed) is refused:
+    a model must not make a loader read arbitrary files, and ONNX Runtime refuses them too.
+    """
+    from mlops_gate.loaders.onnx_external import external_data_files
+
+    return list(dict.fromkeys(file.resolve() for file in external_data_files(model_path)))
 
 
 def _file_size(path: Path) -> int:
@@ -98,75 +100,3 @@ def _file_size(path: Path) -> int:
         raise InputError(f"{path}: artifact not found") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the artifact's size: {exc.strerror}") from None
-
-
-def _external_locations(path: Path) -> list[str]:
-    """Distinct `location`s of tensors stored outside the model file (ImportError without onnx)."""
-    import onnx
-
-    from mlops_gate.errors import InputError
-
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # protobuf raises DecodeError, onnx its own types
-        raise InputError(
-            f"{path}: not a loadable ONNX model ({type(exc).__name__}: {exc})"
-        ) from None
-    locations: dict[str, None] = {}  # a dict keeps first-seen order, unlike a set
-    for tensor in _all_tensors(model):
-        if tensor.data_location == onnx.TensorProto.EXTERNAL:
-            fields = {entry.key: entry.value for entry in tensor.external_data}
-            if not fields.get("location"):
-                raise InputError(
-                    f"{path}: tensor '{tensor.name}' is external but names no location"
-                )
-            locations[fields["location"]] = None
-    return list(locations)
-
-
-def _all_tensors(model: Any) -> Iterator[Any]:
-    """Every TensorProto that may be external: initializers, attributes, subgraphs, functions."""
-    yield from _graph_tensors(model.graph)
-    for function in model.functions:
-        yield from _node_tensors(function.node)
-
-
-def _graph_tensors(graph: Any) -> Iterator[Any]:
-    yield from graph.initializer
-    for sparse in graph.sparse_initializer:
-        yield from (sparse.values, sparse.indices)
-    yield from _node_tensors(graph.node)
-
-
-def _node_tensors(nodes: Any) -> Iterator[Any]:
-    for node in nodes:
-        for attribute in node.attribute:
-            if attribute.HasField("t"):
-                yield attribute.t
-            yield from attribute.tensors
-            if attribute.HasField("sparse_tensor"):
-                yield from (attribute.sparse_tensor.values, attribute.sparse_tensor.indices)
-            if attribute.HasField("g"):
-                yield from _graph_tensors(attribute.g)
-            for graph in attribute.graphs:
-                yield from _graph_tensors(graph)
-
-
-def _resolve_inside(model_path: Path, locations: list[str]) -> list[Path]:
-    """External-data files; refused when one resolves (symlinks followed) outside the model folder.
-
-    ONNX Runtime refuses such paths too: a model must not make a loader read arbitrary files.
-    """
-    from mlops_gate.errors import InputError
-
-    folder = model_path.absolute().parent  # locations are relative to where the model file sits
-    files = []
-    for location in locations:
-        resolved = (folder / location).resolve()
-        if not resolved.is_relative_to(folder.resolve()):
-            raise InputError(
-                f"{model_path}: refused: external data location '{location}' resolves outside "
-                f"the model's folder ({resolved})"
-            )
-        files.append(resolved)
-    return list(dict.fromkeys(files))

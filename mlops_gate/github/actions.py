@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from mlops_gate.github.context import repo_path
+from mlops_gate.render.formatting import number, threshold
 from mlops_gate.report import CheckReport
-from mlops_gate.reports.formatting import number, threshold
 from mlops_gate.results import Verdict
 
 # GitHub refuses a job summary over 1 MiB per step; stay clear of it.
@@ -108,7 +108,7 @@ def apply(
         stream.write(line + "\n")
     stream.flush()
     outputs = {
-        "verdict": report.verdict,
+        "verdict": report.verdict,  # the gates' verdict; `exit-code` is the command's
         "exit-code": str(int(report.exit_code) if exit_code is None else exit_code),
         "report": report_path,
     }

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mlops_gate.github.client import GitHubClient
+from mlops_gate.render.formatting import counts, number, threshold
 from mlops_gate.report import CheckReport
 from mlops_gate.reports import pr_comment
-from mlops_gate.reports.formatting import counts, number, threshold
 from mlops_gate.results import GateResult, Verdict
 
 if TYPE_CHECKING:

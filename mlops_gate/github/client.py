@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from mlops_gate import __version__
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S
 from mlops_gate.errors import DependencyError, MlopsGateError
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class ClientSettings:
     token: str = field(repr=False)
     api_url: str = DEFAULT_API_URL
     timeout_s: int = 15
-    deadline_s: float = 120.0
+    deadline_s: float = DEFAULT_TIMEOUT_S
     max_attempts: int = 6
     backoff_base_s: float = 1.0
     backoff_max_s: float = 30.0

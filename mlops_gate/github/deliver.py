@@ -1,8 +1,10 @@
-"""What `check` and `report` do with a finished report on GitHub: post it, and feed Actions.
+"""What `check`, `run` and `report` do with a finished report on GitHub: post it, feed Actions.
 
-One call for the CLI, so that the order is right and the exit code is decided in one place:
-the post comes first (its outcome decides the exit code), then the job summary, step outputs
-and annotations, which carry that final exit code.
+Two steps, in this order, called by the commands (`mlops_gate.commands.delivery`):
+- `post`: the sticky PR comment and the check run, when asked; its outcome is a side effect the
+  command weighs into its exit code (`commands.outcome`), never the gate verdict itself;
+- `feed_actions`: inside Actions, the job summary, the step outputs and the annotations, which
+  carry the command's *final* exit code, so the outputs and the exit code always agree.
 """
 
 from __future__ import annotations
@@ -19,59 +21,57 @@ from mlops_gate.report import CheckReport
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """The command's exit code, and the lines to print on stderr (`warning: `/`error: ` first)."""
+class Posting:
+    """What posting did: warnings (skipped, not failed), errors (the post failed), the link."""
 
-    exit_code: int
     warnings: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     comment_url: str | None = None
 
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
-def deliver(
+
+def post(
     report: CheckReport,
     *,
-    comment: bool = False,
-    in_actions: bool = True,
-    report_path: str = "",
     pr_number: int | None = None,
     sha: str | None = None,
     env: Mapping[str, str] | None = None,
-    stream: TextIO | None = None,
-) -> Delivery:
-    """Post to GitHub when `comment` is asked; inside Actions, also summary, outputs, annotations.
+) -> Posting:
+    """Post the sticky PR comment and the check run (`publish.publish`); never raises for
+    GitHub trouble (refused, unreachable, no token, no PyGithub): that is an error line."""
+    from mlops_gate.github.context import from_env
+    from mlops_gate.github.publish import publish
 
-    `comment=True` posts the sticky PR comment and the check run (`publish.publish`). A post that
-    fails is an error line and makes the exit code 2 where the gates passed; a failing gate keeps
-    its 1. The gate verdict itself is never changed. `in_actions=False` skips the Actions part
-    (for `mlops-gate report`, which would otherwise append the job summary a second time).
-    `report_path` is the `report` output (the HTML report the action uploads); `pr_number` and
-    `sha` override what the Actions environment says (for `mlops-gate report --github`).
-    """
     env = os.environ if env is None else env
-    warnings: list[str] = []
-    errors: list[str] = []
-    url = None
-    if comment:
-        from mlops_gate.github.context import from_env
-        from mlops_gate.github.publish import exit_code_after, publish
+    try:
+        context = from_env(env, pr_number=pr_number, sha=sha)
+        result = publish(report, env=env, context=context)
+    except MlopsGateError as exc:
+        return Posting(errors=(str(exc),))
+    url = result.comment.url if result.comment else None
+    return Posting(warnings=tuple(result.warnings), comment_url=url)
 
-        try:
-            context = from_env(env, pr_number=pr_number, sha=sha)
-            result = publish(report, env=env, context=context)
-            warnings += result.warnings
-            url = result.comment.url if result.comment else None
-        except MlopsGateError as exc:  # GitHub refused or unreachable, no token, no PyGithub
-            errors.append(str(exc))
-        code = exit_code_after(report, posted=not errors)
-    else:
-        code = int(report.exit_code)
-    if in_actions and actions.in_actions(env):
-        summary = _summary(report, env)
-        warnings += actions.apply(
-            report, summary, report_path=report_path, exit_code=code, env=env, stream=stream
-        )
-    return Delivery(code, tuple(warnings), tuple(errors), url)
+
+def feed_actions(
+    report: CheckReport,
+    exit_code: int,
+    *,
+    report_path: str = "",
+    env: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+) -> list[str]:
+    """Inside Actions: summary, outputs (`exit-code` is `exit_code`) and annotations; a warning
+    line per file that could not be written. Outside Actions: nothing."""
+    env = os.environ if env is None else env
+    if not actions.in_actions(env):
+        return []
+    summary = _summary(report, env)
+    return actions.apply(
+        report, summary, report_path=report_path, exit_code=exit_code, env=env, stream=stream
+    )
 
 
 def _summary(report: CheckReport, env: Mapping[str, str]) -> str:

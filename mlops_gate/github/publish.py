@@ -1,8 +1,8 @@
 """Post a report to GitHub: the sticky PR comment and the check run.
 
 This is what `mlops-gate check --comment` and `mlops-gate report --github` call. Posting never
-changes the gate verdict; the caller decides what a failed post does to the exit code
-(`exit_code_after`).
+changes the gate verdict; what a failed post does to the exit code is decided with every other
+side effect, in `mlops_gate.commands.outcome`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mlops_gate.errors import ExitCode
 from mlops_gate.github import checks
 from mlops_gate.github.client import (
     ClientSettings,
@@ -53,8 +52,7 @@ def publish(
     Outside a pull request (a push) there is no comment, only the check run, and a warning says so.
     A check run refused for lack of permission (`checks: write`) is a warning too, and the comment
     still posts. Anything else that fails raises `GitHubError` (exit code 2), after the other half
-    has been attempted; the message never contains the token. The gate verdict is never changed:
-    combine it with `exit_code_after`.
+    has been attempted; the message never contains the token. The gate verdict is never changed.
     """
     env = os.environ if env is None else env
     context = context or from_env(env)
@@ -134,16 +132,6 @@ def post_check_run(
     policy_file = context.repo_path(report.policy_path)
     run = checks.content(report, policy_file, _report_url(context))
     return checks.post(client, context.repository, sha, run)
-
-
-def exit_code_after(report: CheckReport, posted: bool) -> int:
-    """The command's exit code: the gate's, except that a failed post turns a pass into 2.
-
-    A failing gate (1) stays 1 (failure wins over "could not decide", as everywhere) and 2 or 3
-    stay what they are; only when posting was asked for explicitly should `posted=False` be passed.
-    """
-    code = int(report.exit_code)
-    return int(ExitCode.UNDECIDED) if not posted and code == ExitCode.PASS else code
 
 
 def _report_url(context: GitHubContext) -> str | None:

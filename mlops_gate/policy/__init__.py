@@ -1,27 +1,9 @@
-"""The policy file: models, loading with positions, and error formatting.
-
-Names are imported lazily: gate modules import `mlops_gate.policy.strict`, and the loader imports
-the gates, so an eager import here would make the two packages depend on each other's import order.
+"""The policy document: YAML with positions, `${ENV}` substitution, the pydantic section models,
+and `file:line:col` problems. The gate types are not imported here: `mlops_gate.gates.registry`
+gives the loader every registered type (`load_policy`), so the document sits below the gates.
 """
 
-from __future__ import annotations
+from mlops_gate.policy.loader import LoadedPolicy, parse_policy
+from mlops_gate.policy.model import Policy, policy_model_for
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from mlops_gate.policy.loader import LoadedPolicy, load_policy
-    from mlops_gate.policy.model import Policy, policy_model
-
-__all__ = ["LoadedPolicy", "Policy", "load_policy", "policy_model"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("LoadedPolicy", "load_policy"):
-        from mlops_gate.policy import loader
-
-        return getattr(loader, name)
-    if name in ("Policy", "policy_model"):
-        from mlops_gate.policy import model
-
-        return getattr(model, name)
-    raise AttributeError(name)
+__all__ = ["LoadedPolicy", "Policy", "parse_policy", "policy_model_for"]

@@ -1,4 +1,9 @@
-"""Load a policy file: YAML with positions → `${ENV}` substitution → pydantic → cross-field checks."""
+"""Load a policy file: YAML with positions → `${ENV}` substitution → pydantic → cross-field checks.
+
+`parse_policy` takes the policy model to validate against (its gate union); the gate registry's
+`load_policy` passes every registered gate type. The file is read once: its bytes are hashed here
+and every later stage uses this `LoadedPolicy` (its `sha256`), never the path again.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from mlops_gate.config import GateConfig
 from mlops_gate.errors import InputError, PolicyError
 from mlops_gate.fsutil import sha256_bytes
-from mlops_gate.gates.base import GateConfig
 from mlops_gate.policy.envsubst import MissingVariable, substitute
-from mlops_gate.policy.model import Policy, policy_model
+from mlops_gate.policy.model import Policy
 from mlops_gate.policy.problems import format_problem, validation_problems
 from mlops_gate.policy.yaml_source import Mark, YamlSource, YamlSyntaxError, parse_yaml
 
@@ -36,22 +41,14 @@ class LoadedPolicy:
     def gate_line(self, index: int) -> int:
         return self.source.mark_for(("gates", index)).line
 
-    def named_files(self) -> dict[str, str | None]:
-        """The files the policy names, by the input names gates require (`model`, `eval`, ...)."""
-        policy = self.policy
-        return {
-            "model": policy.model.path if policy.model else None,
-            "baseline": policy.baseline.path if policy.baseline else None,
-            "eval": policy.data.eval,
-            "reference": policy.data.reference,
-        }
-
     def resolve(self, path: str) -> Path:
         return (self.base_dir / path) if not Path(path).is_absolute() else Path(path)
 
 
-def load_policy(path: Path, env: Mapping[str, str] | None = None) -> LoadedPolicy:
-    """Read and validate `path`; every problem is reported at once as a `PolicyError`."""
+def parse_policy(
+    path: Path, model: type[Policy], env: Mapping[str, str] | None = None
+) -> LoadedPolicy:
+    """Read and validate `path` against `model`; every problem is reported at once (`PolicyError`)."""
     display = str(path)
     try:
         raw = path.read_bytes()
@@ -85,33 +82,68 @@ def load_policy(path: Path, env: Mapping[str, str] | None = None) -> LoadedPolic
             [format_problem(display, source.mark_for(exc.path), key, str(exc))]
         ) from None
 
-    model = policy_model()
     try:
         policy = model.model_validate(data)
     except ValidationError as exc:
         raise PolicyError(validation_problems(exc, model, source, display)) from None
 
-    problems = _cross_checks(policy, source, display)
+    ids = _gate_ids(policy.gates)
+    problems = _cross_checks(policy, source, display) + _duplicate_ids(policy, ids, source, display)
     if problems:
         raise PolicyError(problems)
+    gates = [
+        gate.model_copy(update={"id": gate_id})
+        for gate, gate_id in zip(policy.gates, ids, strict=True)
+    ]
     return LoadedPolicy(
-        policy=policy,
+        policy=policy.model_copy(update={"gates": gates}),
         path=path,
         sha256=sha256_bytes(raw),
         source=source,
-        gate_ids=_gate_ids(policy.gates),
+        gate_ids=ids,
     )
 
 
 def _gate_ids(gates: list[GateConfig]) -> tuple[str, ...]:
-    """Explicit ids as given; derived ids made unique with `#2`, `#3` in policy order."""
+    """Explicit ids as given; derived ids made unique with `#2`, `#3` in policy order.
+
+    The one place gate ids are made: the loader writes them into each gate's `id`.
+    """
     seen: dict[str, int] = {}
     ids = []
     for gate in gates:
-        base = gate.id or gate.default_id()
+        if gate.id is not None:
+            ids.append(gate.id)
+            continue
+        base = gate.default_id()
         seen[base] = seen.get(base, 0) + 1
-        ids.append(base if seen[base] == 1 or gate.id else f"{base}#{seen[base]}")
+        ids.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
     return tuple(ids)
+
+
+def _duplicate_ids(
+    policy: Policy, ids: tuple[str, ...], source: YamlSource, file: str
+) -> list[str]:
+    """Two gates with one id (explicit or derived) would share one row, cache entry and record."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, gate_id in enumerate(ids):
+        if gate_id not in first:
+            first[gate_id] = index
+            continue
+        gate = policy.gates[index]
+        explicit = gate.id is not None
+        where = f"gates[{index}] ({gate.type})" + (".id" if explicit else "")
+        how = "" if explicit else "; derived from its settings: set a distinct `id`"
+        problems.append(
+            format_problem(
+                file,
+                source.mark_for(("gates", index)),
+                where,
+                f"duplicate id '{gate_id}' (also gates[{first[gate_id]}]{how})",
+            )
+        )
+    return problems
 
 
 _INPUT_HINTS = {
@@ -124,7 +156,8 @@ _INPUT_HINTS = {
 
 
 def _cross_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
-    """What pydantic cannot see inside one model: each gate's inputs exist; ids are unique."""
+    """What pydantic cannot see inside one model: each gate's inputs exist, and what each gate
+    checks against the rest of the policy (`GateConfig.policy_problems`)."""
     available = {
         "model": policy.model is not None,
         "baseline": policy.baseline is not None,
@@ -133,7 +166,6 @@ def _cross_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
         "reference": policy.data.reference is not None,
     }
     problems = []
-    explicit: dict[str, int] = {}
     for index, gate in enumerate(policy.gates):
         where = f"gates[{index}] ({gate.type})"
         mark = source.mark_for(("gates", index))
@@ -142,19 +174,8 @@ def _cross_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
             problems.append(
                 format_problem(file, mark, where, f"needs `{need}`: {_INPUT_HINTS[need]}")
             )
-        if gate.id is not None:
-            if gate.id in explicit:
-                problems.append(
-                    format_problem(
-                        file,
-                        mark,
-                        f"{where}.id",
-                        f"duplicate id '{gate.id}' (also gates[{explicit[gate.id]}])",
-                    )
-                )
-            explicit[gate.id] = index
-        if gate.type == "metric" and policy.model is not None:
-            problems.extend(_metric_task_check(gate, policy.model.task, file, mark, where))
+        for key, message in gate.policy_problems(policy):
+            problems.append(format_problem(file, mark, f"{where}.{key}", message))
     return problems + _canary_checks(policy, source, file)
 
 
@@ -189,16 +210,3 @@ def _canary_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
             )
         )
     return problems
-
-
-def _metric_task_check(gate: GateConfig, task: str, file: str, mark: Mark, where: str) -> list[str]:
-    from mlops_gate.gates.metric import CLASSIFICATION
-
-    metric = str(getattr(gate, "metric", ""))
-    if (metric in CLASSIFICATION) != (task == "classification"):
-        return [
-            format_problem(
-                file, mark, f"{where}.metric", f"'{metric}' does not apply to a {task} model"
-            )
-        ]
-    return []

@@ -1,9 +1,9 @@
 """Policy file, version 1 (DESIGN.md "Policy file"), as pydantic models.
 
-Gate configs live in their own modules under `mlops_gate.gates`; `policy_model()` assembles the
-discriminated union of every registered gate type at run time, so a third-party gate type added
-through the `mlops_gate.gates` entry point validates and appears in `mlops-gate schema` like a
-built-in one.
+Gate configs live in their own modules under `mlops_gate.gates`; `policy_model_for(configs)`
+assembles the discriminated union of the gate types it is given (the gate registry gives every
+registered one), so a third-party gate type added through the `mlops_gate.gates` entry point
+validates and appears in `mlops-gate schema` like a built-in one.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, create_model, model_validator
 
-from mlops_gate.gates.base import GateConfig
-from mlops_gate.policy.strict import StrictModel
+from mlops_gate.config import GateConfig, StrictModel
 
 Label = int | str | bool
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -346,11 +345,12 @@ class Policy(StrictModel):
 
 
 @functools.cache
-def policy_model() -> type[Policy]:
-    """The `Policy` model with `gates` as the discriminated union of every registered gate type."""
-    from mlops_gate.gates.registry import gate_types
+def policy_model_for(configs: tuple[type[GateConfig], ...]) -> type[Policy]:
+    """The `Policy` model whose `gates` are the discriminated union of `configs` (by `type`).
 
-    configs = tuple(module.Config for module in gate_types().values())
+    The gate registry (`mlops_gate.gates.registry.policy_model`) passes every registered type;
+    this package never imports the gates, so the document's models sit below them.
+    """
     gate_union: Any = Annotated[Union[configs], Field(discriminator="type")]  # noqa: UP007
     model: type[Policy] = create_model(
         "Policy",

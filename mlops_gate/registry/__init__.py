@@ -4,7 +4,8 @@ Nothing here imports MLflow at module import time: `mlops-gate --help` must stay
 MLflow is imported inside `mlflow_client.open_registry`, only by the commands that need it.
 
 Modules: `mlflow_client` (connection, timeouts, secrets), `uris` (registry URIs → local files),
-`record` (a run per `check`), `evidence_check` (promote's evidence gate, no MLflow), `versions`
+`record` (a run per `check`), `from_policy` (settings and alias from a loaded policy), `locator`
+(registry URIs for the evaluation context), `versions`
 (find-or-register by sha256), `pointer` (alias or stage), `lock` (one promoter per alias),
 `history` (every move, and rollback), `promote` (the whole promotion).
 """

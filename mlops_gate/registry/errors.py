@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from mlops_gate.errors import MlopsGateError
+from mlops_gate.errors import MlopsGateError, PromotionRefused
+
+__all__ = [
+    "BaselineMoved",
+    "PromotionRefused",
+    "RegistryConflict",
+    "RegistryError",
+    "RegistryMissing",
+]
 
 
 class RegistryError(MlopsGateError):
     """The registry could not be reached, timed out, or answered with an error."""
-
-
-class PromotionRefused(MlopsGateError):
-    """The evidence does not allow this promotion (verdict, hashes, baseline, lock)."""
 
 
 class BaselineMoved(PromotionRefused):

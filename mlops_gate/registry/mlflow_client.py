@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mlops_gate import paths
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S
 from mlops_gate.errors import DependencyError
 from mlops_gate.registry.errors import RegistryConflict, RegistryError, RegistryMissing
 from mlops_gate.registry.redact import display_uri, redact
@@ -35,8 +37,8 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
 
 T = TypeVar("T")
-DEFAULT_TIMEOUT_S = 120.0
-WORKDIR = Path(".mlops-gate")
+
+WORKDIR = paths.STATE_DIR
 HTTP_RETRIES = 2
 _QUIET_LOGGERS = ("mlflow", "alembic", "urllib3")
 

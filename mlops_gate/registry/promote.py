@@ -24,14 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from mlops_gate.loaders.locate import is_registry_uri
 from mlops_gate.registry.errors import BaselineMoved
 from mlops_gate.registry.history import Move, new_move, read_moves, settle_pending, write_move
 from mlops_gate.registry.lock import acquire
-from mlops_gate.registry.uris import alias_version, is_registry_uri, parse_uri
+from mlops_gate.registry.uris import alias_version, parse_uri
 from mlops_gate.registry.versions import ensure_registered_model, find_version, register
 
 if TYPE_CHECKING:
-    from mlops_gate.registry.evidence_check import VerifiedEvidence
+    from mlops_gate.evidence import VerifiedEvidence
     from mlops_gate.registry.mlflow_client import Registry
     from mlops_gate.registry.pointer import Pointer
 
@@ -66,7 +67,7 @@ def promote_verified(
     reason: str | None = None,
     after_step: StepHook | None = None,
 ) -> PromotionResult:
-    """Steps 2-7 above, for evidence that `evidence_check.verify_evidence` accepted."""
+    """Steps 2-7 above, for evidence that `mlops_gate.evidence.verify_evidence` accepted."""
     hook = after_step or (lambda step: None)
     ensure_registered_model(registry, pointer.model_name)
     expected = pointer.holder(registry)

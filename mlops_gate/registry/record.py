@@ -53,11 +53,16 @@ def run_values(report: CheckReport) -> tuple[dict[str, float], dict[str, str], d
     return metrics, params, tags
 
 
-def record_check(registry: Registry, report: CheckReport, evidence_path: Path | None = None) -> str:
-    """Log the check as a finished run; returns its run id."""
+def record_check(
+    registry: Registry,
+    report: CheckReport,
+    evidence_path: Path | None = None,
+    *,
+    report_markdown: str | None = None,
+) -> str:
+    """Log the check as a finished run (with the Markdown report the caller rendered, if any);
+    returns its run id."""
     from mlflow.entities import Metric, Param, RunTag
-
-    from mlops_gate.reports import markdown
 
     client = registry.client
     experiment = ensure_experiment(registry, report.policy_name)
@@ -81,9 +86,10 @@ def record_check(registry: Registry, report: CheckReport, evidence_path: Path | 
         report.to_json_text(),
         f"{ARTIFACT_DIR}/results.json",
     )
-    registry.call(
-        "log report", client.log_text, run_id, markdown.render(report), f"{ARTIFACT_DIR}/report.md"
-    )
+    if report_markdown is not None:
+        registry.call(
+            "log report", client.log_text, run_id, report_markdown, f"{ARTIFACT_DIR}/report.md"
+        )
     if evidence_path is not None and evidence_path.is_file():
         registry.call("log evidence", client.log_artifact, run_id, str(evidence_path), ARTIFACT_DIR)
     registry.call("finish check run", client.set_terminated, run_id, "FINISHED")

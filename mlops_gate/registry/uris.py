@@ -4,7 +4,9 @@ Accepted: `models:/<name>@<alias>`, `models:/<name>/<version>`, `runs:/<run_id>/
 Artifacts are downloaded once into a cache (`.mlops-gate/cache/registry/...`): a registered version
 and a run's artifacts do not change, and a download lands under a temporary name and is renamed
 into place, so a cache entry is either complete or absent. What the gates read is the cached
-file, and its sha256 is what the evidence records and `promote` checks.
+file, and its sha256 is what the evidence records and `promote` checks. A registered version is
+its whole model folder, external-data files included; a `runs:/` URI naming one `.onnx` file also
+fetches the external-data files that model names, from beside it in the run.
 
 A `models:/name@alias` whose alias is not set yet (or whose model is not registered yet) is "no
 baseline" when the caller allows it: the first run of a project has no champion.
@@ -16,10 +18,11 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlops_gate.errors import InputError
+from mlops_gate.loaders.locate import ResolvedModel
 from mlops_gate.registry.errors import RegistryMissing
 from mlops_gate.registry.mlflow_client import normalize_version
 
@@ -41,22 +44,6 @@ class RegistryUri:
     version: str | None = None
     run_id: str | None = None
     artifact_path: str | None = None
-
-
-@dataclass(frozen=True)
-class ResolvedModel:
-    """A registry model on local disk; `path is None` when an alias is not set yet (first run)."""
-
-    uri: str
-    path: Path | None
-    name: str | None = None
-    version: str | None = None
-    run_id: str | None = None
-    note: str | None = None
-
-
-def is_registry_uri(value: str) -> bool:
-    return value.startswith(("models:/", "runs:/"))
 
 
 def parse_uri(value: str) -> RegistryUri:
@@ -152,6 +139,7 @@ def _download(registry: Registry, artifact_uri: str, target: Path) -> Path:
             dst_path=str(staging),
             tracking_uri=registry.uri,
         )
+        _external_data(registry, artifact_uri, _only_entry(staging))
         try:
             staging.rename(target)
         except OSError:  # another process finished the same download first: use theirs
@@ -160,6 +148,34 @@ def _download(registry: Registry, artifact_uri: str, target: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return _only_entry(target)
+
+
+def _external_data(registry: Registry, artifact_uri: str, entry: Path) -> None:
+    """Beside a lone downloaded `.onnx` file, the external-data files it names (a model folder
+    holds them already). Locations leading out of the folder are refused before any request."""
+    if not entry.is_file() or entry.suffix.lower() != ".onnx":
+        return
+    from mlflow.artifacts import download_artifacts
+
+    from mlops_gate.loaders.onnx_external import external_data_locations
+
+    parent = artifact_uri.rsplit("/", 1)[0]
+    for location in external_data_locations(entry):
+        relative = PurePosixPath(location)
+        if not location or relative.is_absolute() or ".." in relative.parts or "\0" in location:
+            raise InputError(
+                f"{artifact_uri}: refused: external data {location!r} points outside the "
+                "model's folder"
+            )
+        folder = entry.parent / relative.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        registry.call(
+            f"download {parent}/{location}",
+            download_artifacts,
+            artifact_uri=f"{parent}/{location}",
+            dst_path=str(folder),
+            tracking_uri=registry.uri,
+        )
 
 
 def _only_entry(folder: Path) -> Path:

@@ -8,12 +8,15 @@ the tags of the evidence now promoting it.
 
 The ONNX file is saved with the `mlflow.onnx` flavour and `pip_requirements` given explicitly
 (inferring them runs a subprocess for ~3 s, issue #4 item 7), then the saved file is checked to be
-byte-identical to the gated one: what is registered is what was gated.
+byte-identical to the gated one: what is registered is what was gated. Its external-data files
+(weights kept beside the model, e.g. `model.onnx.data`) go into the same folder at the locations
+the model names, so the downloaded version loads as it is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import warnings
@@ -23,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_gate.errors import DependencyError, InputError
 from mlops_gate.fsutil import sha256_file
+from mlops_gate.loaders.onnx_external import external_data_files
 from mlops_gate.registry.errors import RegistryConflict
 from mlops_gate.registry.mlflow_client import ensure_experiment, normalize_version
 
 if TYPE_CHECKING:
-    from mlops_gate.registry.evidence_check import VerifiedEvidence
+    from mlops_gate.evidence import VerifiedEvidence
     from mlops_gate.registry.mlflow_client import Registry
 
 TAG = "mlops_gate."
@@ -96,39 +100,41 @@ def register(registry: Registry, name: str, evidence: VerifiedEvidence) -> tuple
 def _promote_run(
     registry: Registry, evidence: VerifiedEvidence, *, with_model: bool
 ) -> tuple[str, str | None]:
-    """A run holding the evidence (and the model, when it is new): where the version points."""
-    client = registry.client
-    experiment = ensure_experiment(registry, evidence.policy_name or "default")
-    run = registry.call(
-        "start promote run",
-        client.create_run,
-        experiment,
-        run_name=f"promote {evidence.model_sha256[:12]}",
-        tags={f"{TAG}kind": "promote", f"{TAG}model_sha256": evidence.model_sha256},
-    )
-    run_id = run.info.run_id
-    registry.call("log evidence", client.log_artifact, run_id, str(evidence.path), "evidence")
-    model_uri = None
-    if with_model:
-        with tempfile.TemporaryDirectory(prefix="mlops-gate-model-") as tmp:
-            folder = save_onnx_flavour(evidence.model_path, Path(tmp) / "model")
+    """A run holding the evidence (and the model, when it is new): where the version points.
+
+    The model folder is built first, so a model that is refused (unreadable, external data
+    outside its folder) leaves no run behind."""
+    with tempfile.TemporaryDirectory(prefix="mlops-gate-model-") as tmp:
+        folder = save_onnx_flavour(evidence.model_path, Path(tmp) / "model") if with_model else None
+        client = registry.client
+        experiment = ensure_experiment(registry, evidence.policy_name or "default")
+        run = registry.call(
+            "start promote run",
+            client.create_run,
+            experiment,
+            run_name=f"promote {evidence.model_sha256[:12]}",
+            tags={f"{TAG}kind": "promote", f"{TAG}model_sha256": evidence.model_sha256},
+        )
+        run_id = run.info.run_id
+        registry.call("log evidence", client.log_artifact, run_id, str(evidence.path), "evidence")
+        if folder is not None:
             registry.call("upload model", client.log_artifacts, run_id, str(folder), "model")
-        model_uri = f"{run.info.artifact_uri}/model"
     registry.call("finish promote run", client.set_terminated, run_id)
-    return run_id, model_uri
+    return run_id, None if folder is None else f"{run.info.artifact_uri}/model"
 
 
 def save_onnx_flavour(model_path: Path, folder: Path) -> Path:
-    """An MLflow model folder (`mlflow.onnx` flavour) whose model.onnx has the gated bytes."""
+    """An MLflow model folder (`mlflow.onnx` flavour) whose model.onnx has the gated bytes, with
+    the model's external-data files beside it at the relative locations the model names."""
+    external = external_data_files(model_path)  # refused when one points outside its folder
     try:
         import onnx
     except ImportError:
         raise DependencyError("promote needs `onnx`: pip install 'mlops-gate[registry]'") from None
     try:
-        proto = onnx.load(str(model_path))
-    except (
-        Exception
-    ) as exc:  # protobuf's DecodeError and friends: the file is not a usable ONNX model
+        # The weights are not needed: the files are copied as they are, below.
+        proto = onnx.load(str(model_path), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError and friends: the file is not ONNX
         raise InputError(f"{model_path}: cannot read as ONNX ({type(exc).__name__})") from None
     with warnings.catch_warnings():
         # Saving imports pyfunc and its type-hint schemas, which warn about MLflow's own type hints
@@ -136,12 +142,32 @@ def save_onnx_flavour(model_path: Path, folder: Path) -> Path:
         warnings.simplefilter("ignore")
         import mlflow.onnx
 
-        mlflow.onnx.save_model(proto, str(folder), pip_requirements=pip_requirements())
+        mlflow.onnx.save_model(
+            proto, str(folder), pip_requirements=pip_requirements(), save_as_external_data=False
+        )
     saved = folder / "model.onnx"
     if sha256_file(saved) != sha256_file(model_path):
         # onnx re-serialises the proto; the bytes that ship must be the bytes the gates read.
         shutil.copyfile(model_path, saved)
+    for source in external:
+        _place_beside(model_path, source, folder)
     return folder
+
+
+def _place_beside(model_path: Path, source: Path, folder: Path) -> None:
+    """`source` (an external-data file of `model_path`) at the same relative place in `folder`."""
+    relative = source.relative_to(model_path.parent)
+    target = folder / relative
+    if target.exists():
+        raise InputError(
+            f"{model_path}: external data '{relative}' would replace the MLflow model's own "
+            f"'{relative}'; rename the external data file"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)  # same bytes, no copy of a large file (a temporary folder)
+    except OSError:  # another filesystem, or links not allowed
+        shutil.copyfile(source, target)
 
 
 def pip_requirements() -> list[str]:

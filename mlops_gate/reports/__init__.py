@@ -1,1 +1,1 @@
-"""Renderers of a `CheckReport`: terminal, JUnit XML, Markdown (and more in later releases)."""
+"""Renderers of a `CheckReport`: the terminal view, and the file reporters of `registry.py`."""

@@ -1,9 +1,10 @@
 """The HTML report: one self-contained file a reviewer can read at a glance.
 
-Verdict banner, the gate table, then a section per gate with its charts as inline SVG. Nothing is
-fetched when it is viewed: styles are inline, there are no scripts, and a Content-Security-Policy
-forbids any load, so even a payload that slipped past escaping could not reach the network. Every
-piece of text goes through `html.escape`.
+Verdict banner, the gate table, then a section per gate with its charts as inline SVG, drawn by
+its gate type's module (`reports/pieces.py`). Nothing is fetched when it is viewed: styles are
+inline, there are no scripts, and a Content-Security-Policy forbids any load, so even a payload
+that slipped past escaping could not reach the network. Every piece of text goes through
+`html.escape`.
 """
 
 from __future__ import annotations
@@ -11,19 +12,19 @@ from __future__ import annotations
 from html import escape
 
 from mlops_gate import __version__
-from mlops_gate.report import CheckReport
-from mlops_gate.reports.charts import COLORS, charts_for
-from mlops_gate.reports.formatting import (
+from mlops_gate.render.charts_common import COLORS
+from mlops_gate.render.formatting import (
     VARIANTS_NOTE,
     counts,
     delta,
     measured,
-    number,
     threshold,
     variant_cell,
     variant_header,
     variants_summary,
 )
+from mlops_gate.report import CheckReport
+from mlops_gate.reports import pieces
 from mlops_gate.results import GateResult, Verdict
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -139,10 +140,11 @@ def _variants(report: CheckReport) -> str:
 
 
 def _section(gate: GateResult) -> str:
-    charts = charts_for(gate)
+    """The gate's charts under its verdict, facts and message (nothing for a gate without charts)."""
+    charts = pieces.charts(gate)
     if not charts:
         return ""
-    facts = _facts(gate)
+    facts = " · ".join(pieces.facts(gate))
     return (
         f"<section><h2><code>{escape(gate.id)}</code> {_badge(gate.verdict)}</h2>"
         + (f'<p class="meta">{escape(facts)}</p>' if facts else "")
@@ -150,24 +152,6 @@ def _section(gate: GateResult) -> str:
         + "".join(charts)
         + "</section>"
     )
-
-
-def _facts(gate: GateResult) -> str:
-    """A line of the numbers a chart does not show (throughput, provider, interval bounds)."""
-    details = gate.details
-    facts = []
-    if gate.type == "latency":
-        if isinstance(details.get("throughput_rps"), int | float):
-            facts.append(f"throughput {number(float(details['throughput_rps']))} rows/s")
-        if isinstance(details.get("provider"), str):
-            facts.append(f"provider {details['provider']}")
-    if gate.type == "metric" and isinstance(details.get("ci_low"), int | float):
-        high = details.get("ci_high")
-        if isinstance(high, int | float):
-            facts.append(
-                f"confidence interval {number(float(details['ci_low']))} to {number(float(high))}"
-            )
-    return " · ".join(facts)
 
 
 def _badge(verdict: Verdict) -> str:

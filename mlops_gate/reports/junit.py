@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from mlops_gate.render.formatting import number, threshold
 from mlops_gate.report import CheckReport
-from mlops_gate.reports.formatting import number, threshold
 from mlops_gate.results import Verdict
 
 

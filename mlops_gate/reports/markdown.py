@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mlops_gate.report import CheckReport
-from mlops_gate.reports.escape import markdown_text
-from mlops_gate.reports.formatting import (
+from html import escape
+
+from mlops_gate.render.escape import markdown_text
+from mlops_gate.render.formatting import (
     VARIANTS_NOTE,
     VERDICT_ICONS,
     counts,
@@ -17,10 +18,11 @@ from mlops_gate.reports.formatting import (
     variant_problems,
     variants_summary,
 )
+from mlops_gate.render.pieces import Breakdown
+from mlops_gate.report import CheckReport
+from mlops_gate.reports import pieces
 from mlops_gate.results import GateResult, Verdict
 
-# The bias gate's per-group fields (DESIGN.md), in reading order; any others follow.
-_GROUP_KEYS = ("rows", "selection_rate", "tpr", "fpr", "excluded")
 _HEADLINES = {"pass": "✅ **PASS**", "fail": "❌ **FAIL**", "error": "⛔ **COULD NOT DECIDE**"}
 
 
@@ -100,59 +102,41 @@ def _row(gate: GateResult) -> str:
 
 
 def breakdowns(gates: list[GateResult], max_rows: int | None = None) -> list[str]:
-    """Per-column drift and per-group fairness, folded so the table stays on top.
+    """Each gate's breakdown table, folded under `<details>` so the gate table stays on top.
 
-    `max_rows` keeps the most drifted columns (and the first groups) of each table, with a line
-    saying how many were left out, so a wide data set cannot blow a comment's size limit.
+    The gate type's module builds the table (`reports/pieces.py`): PSI per column for drift, rates
+    per group for bias, whatever a plugin's type brings. `max_rows` keeps the leading rows of each
+    table (the gate puts the most important first) and says how many were left out, so a wide data
+    set cannot blow a comment's size limit.
     """
     lines: list[str] = []
     for gate in gates:
-        table = gate.details.get("columns") if gate.type == "drift" else gate.details.get("groups")
-        if gate.type not in ("drift", "bias") or not isinstance(table, dict) or not table:
+        table = pieces.breakdown(gate)
+        if table is None:
             continue
-        title = "PSI per column" if gate.type == "drift" else "per-group rates"
-        lines += ["", f"<details><summary>{markdown_text(gate.id)}: {title}</summary>", ""]
-        rows = _drift_rows(table) if gate.type == "drift" else _group_rows(table)
+        summary = f"{markdown_text(gate.id)}: {escape(table.title)}"
+        rows = _table(table)
         shown = rows if max_rows is None else rows[: max_rows + 2]
-        lines += shown
+        lines += ["", f"<details><summary>{summary}</summary>", "", *shown]
         if len(shown) < len(rows):
             lines += ["", f"_… and {len(rows) - len(shown)} more (see the HTML report)_"]
         lines += ["", "</details>"]
     return lines
 
 
-def _drift_rows(columns: dict[str, object]) -> list[str]:
-    ranked = sorted(columns.items(), key=lambda kv: -_sortable(kv[1]))
+def _table(table: Breakdown) -> list[str]:
+    """A Markdown table: the first column names the row, the others are right-aligned values."""
+    values = len(table.header) - 1
     return [
-        "| column | PSI |",
-        "|---|---:|",
-        *(f"| {markdown_text(col)} | {_cell(psi)} |" for col, psi in ranked),
+        "| " + " | ".join(markdown_text(name) for name in table.header) + " |",
+        "|---|" + "---:|" * values,
+        *("| " + " | ".join(_cell(value) for value in row) + " |" for row in table.rows),
     ]
-
-
-def _group_rows(groups: dict[str, object]) -> list[str]:
-    seen = {k for stats in groups.values() if isinstance(stats, dict) for k in stats}
-    keys = [k for k in _GROUP_KEYS if k in seen] + sorted(seen - set(_GROUP_KEYS))
-    lines = [
-        "| group | " + " | ".join(markdown_text(k) for k in keys) + " |",
-        "|---|" + "---:|" * len(keys),
-    ]
-    for group, stats in groups.items():
-        values = [_cell(stats.get(k)) if isinstance(stats, dict) else "" for k in keys]
-        lines.append(f"| {markdown_text(group)} | " + " | ".join(values) + " |")
-    return lines
-
-
-def _sortable(value: object) -> float:
-    """A PSI to rank by; anything that is not a number sorts last."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
-        return float(value)
-    return float("-inf")
 
 
 def _cell(value: object) -> str:
     if value is None:
-        return "—"  # undefined for this group (e.g. TPR without positive labels)
+        return "—"  # undefined (e.g. a group's TPR without positive labels)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):

@@ -11,10 +11,10 @@ import re
 from dataclasses import replace
 
 from mlops_gate import __version__
+from mlops_gate.render.escape import markdown_text
+from mlops_gate.render.formatting import VERDICT_ICONS, counts, delta, number, variants_summary
 from mlops_gate.report import CheckReport
 from mlops_gate.reports import snapshot
-from mlops_gate.reports.escape import markdown_text
-from mlops_gate.reports.formatting import VERDICT_ICONS, counts, delta, number, variants_summary
 from mlops_gate.reports.markdown import breakdowns, gate_table, variants_section
 from mlops_gate.reports.snapshot import Snapshot
 from mlops_gate.results import GateResult, Verdict

@@ -12,8 +12,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from mlops_gate.progress import Advance
-from mlops_gate.report import CheckReport
-from mlops_gate.reports.formatting import (
+from mlops_gate.render.formatting import (
     VARIANTS_NOTE,
     counts,
     delta,
@@ -24,6 +23,7 @@ from mlops_gate.reports.formatting import (
     variant_problems,
     variants_summary,
 )
+from mlops_gate.report import CheckReport
 from mlops_gate.results import Verdict
 
 _STYLES = {
@@ -41,7 +41,8 @@ _FINAL = {
 }
 
 
-def render(report: CheckReport, console: Console) -> None:
+def render(report: CheckReport, console: Console, exit_code: int | None = None) -> None:
+    """The gate table and a line per problem; with `exit_code`, the final line too."""
     has_baseline = any(g.baseline_value is not None for g in report.gates)
     table = Table(
         title=f"mlops-gate · {escape(report.policy_name)}", title_justify="left", expand=False
@@ -69,14 +70,20 @@ def render(report: CheckReport, console: Console) -> None:
             )
     if report.variants:
         _variants(report, console)
+    if exit_code is not None:
+        final_line(report, console, exit_code)
+
+
+def final_line(report: CheckReport, console: Console, exit_code: int) -> None:
+    """The last line: the verdict, the counts and the command's exit code (which a failed side
+    effect may have made 2 although the gates passed: then it says so)."""
     label, style = _FINAL[report.verdict]
     reused = sum(gate.cached for gate in report.gates)
     from_cache = f", {reused} from cache (--no-cache to re-run them)" if reused else ""
     artifacts = f"; {variants_summary(report.variants)}" if report.variants else ""
     console.print(
         f"[{style}]{label}[/] {escape(report.policy_name)}: {counts(report.gates)}"
-        f"{escape(artifacts)} in {report.duration_s:.1f} s{from_cache} "
-        f"(exit {int(report.exit_code)})"
+        f"{escape(artifacts)} in {report.duration_s:.1f} s{from_cache} (exit {exit_code})"
     )
 
 

@@ -18,10 +18,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mlops_gate.gates.pytest_options import CheckOptions
     from mlops_gate.testing.compare import max_abs_diff, same_outputs
     from mlops_gate.testing.contract import ColumnContract, DataContract, build_contract
     from mlops_gate.testing.model import ModelUnderTest
-    from mlops_gate.testing.options import CheckOptions
     from mlops_gate.testing.session import PolicySession, session_for
     from mlops_gate.testing.strategies import elements, frames, rows, values
 
@@ -34,7 +34,7 @@ _HOMES = {
     "DataContract": "contract",
     "ColumnContract": "contract",
     "build_contract": "contract",
-    "CheckOptions": "options",
+    "CheckOptions": "mlops_gate.gates.pytest_options",
     "PolicySession": "session",
     "session_for": "session",
     "max_abs_diff": "compare",
@@ -62,4 +62,5 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'mlops_gate.testing' has no attribute '{name}'")
-    return getattr(importlib.import_module(f"mlops_gate.testing.{home}"), name)
+    module = home if "." in home else f"mlops_gate.testing.{home}"
+    return getattr(importlib.import_module(module), name)

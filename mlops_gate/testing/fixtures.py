@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
-from mlops_gate.pytest_plugin import SESSION
+from mlops_gate.testing.session import SESSION
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mlops_gate.gates.pytest_options import CheckOptions
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.testing.contract import DataContract
     from mlops_gate.testing.model import ModelUnderTest
-    from mlops_gate.testing.options import CheckOptions
     from mlops_gate.testing.session import PolicySession
 
 T = TypeVar("T")

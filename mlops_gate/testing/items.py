@@ -9,14 +9,12 @@ reports an error for a problem outside the test body, so the gate is evaluated i
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from mlops_gate.context import EvaluationContext
     from mlops_gate.results import GateResult
     from mlops_gate.testing.session import PolicySession
 
@@ -29,7 +27,7 @@ class PolicyFile(pytest.File):
     policy_session: PolicySession
 
     def collect(self) -> Iterable[GateItem]:
-        from mlops_gate.api import missing_inputs
+        from mlops_gate.engine.inputs import missing_inputs
         from mlops_gate.errors import MlopsGateError
 
         try:
@@ -62,9 +60,10 @@ class GateItem(pytest.Item):
         return self.parent.policy_session
 
     def setup(self) -> None:
+        from mlops_gate.engine.runner import evaluate_gate
         from mlops_gate.results import Verdict
 
-        self.result = evaluate_gate(self.policy_session.context, self.index)
+        self.result = evaluate_gate(self.index, self.policy_session.context)
         self.user_properties.extend(_properties(self.result))
         if self.result.verdict is Verdict.ERROR:
             pytest.fail(_summary(self.result), pytrace=False)  # in setup: reported as an error
@@ -86,25 +85,8 @@ class GateItem(pytest.Item):
         return self.path, loaded.gate_line(self.index) - 1, f"{self.name} ({gate.type} gate)"
 
 
-def evaluate_gate(context: EvaluationContext, index: int) -> GateResult:
-    """Evaluate one gate as `mlops_gate.runner.run_gates` does; a bug propagates (pytest shows it)."""
-    from mlops_gate.errors import MlopsGateError
-    from mlops_gate.gates.registry import gate_types
-    from mlops_gate.results import GateResult, Verdict
-
-    loaded = context.loaded
-    gate, gate_id = loaded.policy.gates[index], loaded.gate_ids[index]
-    try:
-        result = gate_types()[gate.type].evaluate(gate, context)
-    except MlopsGateError as exc:
-        result = GateResult(id=gate_id, type=gate.type, verdict=Verdict.ERROR, message=str(exc))
-    return dataclasses.replace(
-        result, id=gate_id, type=gate.type, policy_line=loaded.gate_line(index)
-    )
-
-
 def _summary(result: GateResult) -> str:
-    from mlops_gate.reports.formatting import number, threshold
+    from mlops_gate.render.formatting import number, threshold
 
     summary = f"{result.id} ({result.type}): {result.verdict.value}: {result.message}"
     if result.value is None:

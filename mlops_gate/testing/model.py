@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from mlops_gate.context import DatasetName, EvaluationContext, Role
+    from mlops_gate.engine.context import DatasetName, EvaluationContext, Role
     from mlops_gate.loaders.models import LoadedModel
     from mlops_gate.loaders.predictions import Predictions
 

@@ -6,13 +6,14 @@ hypothesis settings and pandas display options are process-wide; pytest can run 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mlops_gate import paths
+
 HYPOTHESIS_PROFILE = "mlops-gate"
-DATABASE_DIR = Path(".mlops-gate") / "hypothesis"
+DATABASE_DIR = paths.HYPOTHESIS
 SEED_ATTRIBUTE = "_hypothesis_internal_use_seed"  # what hypothesis's @seed sets on a test
 # A falsifying example is a DataFrame: show all of its columns, not `...` in the middle.
 DISPLAY = {"display.max_columns": None, "display.width": 250}

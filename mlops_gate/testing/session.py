@@ -12,20 +12,23 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from mlops_gate.errors import GateError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlops_gate.context import DatasetName, EvaluationContext, Role
+    from mlops_gate.engine.context import DatasetName, EvaluationContext, Role
     from mlops_gate.expectations import Expectation
     from mlops_gate.gates.base import GateConfig
+    from mlops_gate.gates.pytest_options import CheckOptions
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.testing.contract import DataContract
     from mlops_gate.testing.model import ModelUnderTest
-    from mlops_gate.testing.options import CheckOptions
 
 _ACTIVE: list[PolicySession] = []
+SESSION: pytest.StashKey[PolicySession] = pytest.StashKey()  # the policy of the pytest run
 
 
 class PolicySession:
@@ -41,20 +44,20 @@ class PolicySession:
 
     @functools.cached_property
     def loaded(self) -> LoadedPolicy:
-        from mlops_gate.policy import load_policy
+        from mlops_gate.gates.registry import load_policy
 
         return load_policy(self.path)
 
     @functools.cached_property
     def context(self) -> EvaluationContext:
-        from mlops_gate.context import EvaluationContext
+        from mlops_gate.engine.context import EvaluationContext
 
         return EvaluationContext(self.loaded)
 
     @functools.cached_property
     def options(self) -> CheckOptions:
         """The gate's options: as given (the gate passes them), else the policy's only pytest gate."""
-        from mlops_gate.testing.options import CheckOptions
+        from mlops_gate.gates.pytest_options import CheckOptions
 
         if self._options is not None:
             return self._options

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlops_gate import api
-from mlops_gate.cache import DEFAULT_DIR
+from mlops_gate.engine.cache import DEFAULT_DIR
 from mlops_gate.report import CheckReport
 from tests.support import basic_project, binary_frame, write_table
 

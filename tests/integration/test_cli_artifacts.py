@@ -12,7 +12,7 @@ import pytest
 import yaml
 from sklearn.neural_network import MLPClassifier
 
-from mlops_gate.artifacts.build import build
+from mlops_gate.api import build
 from mlops_gate.fsutil import sha256_file
 from tests.integration.artifacts.helpers import NUMERIC, mixed_frame, project
 from tests.support import run_cli

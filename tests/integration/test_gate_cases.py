@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 import yaml
 
-from mlops_gate.context import EvaluationContext
-from mlops_gate.policy import load_policy
-from mlops_gate.runner import run_gates
+from mlops_gate.engine.context import EvaluationContext
+from mlops_gate.engine.runner import run_gates
+from mlops_gate.gates.registry import load_policy
 from tests.support import (
     FEATURES,
     REPO,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mlops_gate import runner
+from mlops_gate.engine import runner
 from mlops_gate.loaders.models import OnnxModel
 from mlops_gate.results import GateResult
 from tests.support import basic_project, load_context, run_cli
@@ -53,12 +53,12 @@ def test_latency_gates_run_with_nothing_beside_them(
     spans: list[tuple[str, str, float, float]] = []
     evaluate = runner._evaluate
 
-    def recorded(gate: Any, gate_id: str, context: Any) -> GateResult:
+    def recorded(gate: Any, context: Any) -> GateResult:
         start = time.monotonic()
         try:
-            return evaluate(gate, gate_id, context)
+            return evaluate(gate, context)
         finally:
-            spans.append((gate_id, gate.type, start, time.monotonic()))
+            spans.append((gate.gate_id, gate.type, start, time.monotonic()))
 
     monkeypatch.setattr(runner, "_evaluate", recorded)
     runner.run_gates(load_context(policy), jobs=2)

@@ -73,7 +73,7 @@ def _project(tmp_path: Path) -> Path:
 
 
 def _run(policy: Path) -> list[GateResult]:
-    from mlops_gate.runner import run_gates
+    from mlops_gate.engine.runner import run_gates
 
     return run_gates(load_context(policy), jobs=1)
 

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from mlops_gate.policy import load_policy
+from mlops_gate.gates.registry import load_policy
 from tests.support import REPO
 
 GENERATOR = REPO / "scripts" / "gen_policy_docs.py"

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from xgboost import XGBClassifier, XGBRegressor
 
-from mlops_gate.artifacts.build import build
+from mlops_gate.api import build
 from mlops_gate.gates import equivalence
 from mlops_gate.results import Verdict
 from tests.integration.artifacts.helpers import NUMERIC, project

@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading
 
-from mlops_gate.artifacts.build import build
+from mlops_gate.api import build
 from mlops_gate.errors import InputError
 from tests.integration.artifacts.helpers import NUMERIC, project
 

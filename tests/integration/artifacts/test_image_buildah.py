@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from mlops_gate.artifacts.build import build, build_image_from
+from mlops_gate.api import build
+from mlops_gate.artifacts.build import build_image_from
 from mlops_gate.artifacts.engine import BUILDAH, Engine, detect, image_labels
 from mlops_gate.fsutil import sha256_file
 from tests.integration.artifacts.buildah_base import TAG, buildah, cannot_run, make_base

@@ -12,7 +12,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from mlops_gate.artifacts.build import build
+from mlops_gate.api import build
 from mlops_gate.artifacts.opset import normalise_opset_imports
 from mlops_gate.gates import equivalence
 from mlops_gate.loaders.onnx_runtime import open_session

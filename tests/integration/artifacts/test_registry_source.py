@@ -18,7 +18,7 @@ import yaml
 from mlflow import MlflowClient
 from sklearn.linear_model import LogisticRegression
 
-from mlops_gate.artifacts.build import build
+from mlops_gate.api import build
 from mlops_gate.errors import InputError
 from mlops_gate.gates import equivalence
 from mlops_gate.results import Verdict

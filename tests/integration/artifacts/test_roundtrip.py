@@ -19,7 +19,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from mlops_gate.artifacts.build import build
+from mlops_gate.api import build
 from mlops_gate.fsutil import sha256_file
 from mlops_gate.gates import equivalence
 from mlops_gate.results import Verdict

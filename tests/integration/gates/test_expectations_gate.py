@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_gate.context import EvaluationContext
-from mlops_gate.policy import load_policy
+from mlops_gate.engine.context import EvaluationContext
+from mlops_gate.engine.runner import run_gates
+from mlops_gate.gates.registry import load_policy
 from mlops_gate.results import GateResult, Verdict
-from mlops_gate.runner import run_gates
 from tests.support import REPO, write_policy, write_table
 
 pytestmark = pytest.mark.integration
@@ -283,9 +283,9 @@ def test_gate_prints_nothing_and_leaves_the_data_alone(
 QUIET_SCRIPT = """
 import sys
 from pathlib import Path
-from mlops_gate.context import EvaluationContext
-from mlops_gate.policy import load_policy
-from mlops_gate.runner import run_gates
+from mlops_gate.engine.context import EvaluationContext
+from mlops_gate.gates.registry import load_policy
+from mlops_gate.engine.runner import run_gates
 (result,) = run_gates(EvaluationContext(load_policy(Path(sys.argv[1]))))
 assert result.verdict.value == sys.argv[2], result.message
 assert ("great_expectations" in sys.modules) is (sys.argv[3] == "gx"), sorted(sys.modules)

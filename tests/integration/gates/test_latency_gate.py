@@ -21,11 +21,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-from mlops_gate.context import EvaluationContext
-from mlops_gate.policy import load_policy
+from mlops_gate.engine.context import EvaluationContext
+from mlops_gate.engine.runner import run_gates
+from mlops_gate.gates.registry import load_policy
 from mlops_gate.progress import Advance
 from mlops_gate.results import GateResult, Verdict
-from mlops_gate.runner import run_gates
 from tests.support import (
     FEATURES,
     binary_frame,

@@ -21,8 +21,8 @@ import yaml
 from onnx import TensorProto, helper, numpy_helper
 from sklearn import metrics as sk
 
+from mlops_gate.engine.runner import run_gates
 from mlops_gate.results import GateResult, Verdict
-from mlops_gate.runner import run_gates
 from tests.support import (
     FEATURES,
     basic_project,

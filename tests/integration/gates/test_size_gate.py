@@ -14,11 +14,11 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from sklearn.linear_model import LogisticRegression
 
-from mlops_gate.context import EvaluationContext
+from mlops_gate.engine.context import EvaluationContext
+from mlops_gate.engine.runner import run_gates
 from mlops_gate.errors import GateError
-from mlops_gate.policy import load_policy
+from mlops_gate.gates.registry import load_policy
 from mlops_gate.results import GateResult, Verdict
-from mlops_gate.runner import run_gates
 from tests.support import FEATURES, binary_frame, train_onnx, write_policy, write_table
 
 pytestmark = pytest.mark.integration
@@ -195,16 +195,16 @@ def test_pickled_model_is_measured_as_a_file(tmp_path: Path) -> None:
     assert result.details["bytes"] == os.path.getsize(path)
 
 
-def test_without_onnx_the_file_alone_is_measured_and_said(
+def test_without_onnx_external_data_is_still_counted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The locations are read from the protobuf bytes directly: `onnx` is not needed."""
     path = _external_model(tmp_path / "ext")
     monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` now raises ImportError
     result = _run(tmp_path, path, {"max_mb": 10})
     assert result.verdict is Verdict.PASS, result.message
-    assert result.details["bytes"] == os.path.getsize(path)
-    assert "onnx" in result.details["note"]
-    assert "not installed" in result.details["note"]
+    assert result.details["bytes"] == os.path.getsize(path) + 4 * WEIGHT_COUNT
+    assert "note" not in result.details
 
 
 def test_no_model_is_an_error(tmp_path: Path) -> None:

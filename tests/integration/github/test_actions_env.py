@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_gate.github.deliver import deliver
+from mlops_gate.commands.delivery import deliver
 from tests.actions_files import read_outputs
 from tests.integration.github.conftest import PR, READ_ONLY_TOKEN, actions_env
 from tests.integration.github.fake_github import FakeGitHub

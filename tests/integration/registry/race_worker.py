@@ -12,8 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from mlops_gate.commands.promote import promote as promote_command
 from mlops_gate.errors import MlopsGateError
-from mlops_gate.registry import commands
+from mlops_gate.gates.registry import load_policy
 
 WAIT_S = 120.0
 
@@ -38,7 +39,9 @@ def main(policy: str, evidence: str, sync_dir: str, role: str, other: str) -> in
     (sync / f"{role}.ready").touch()
     wait_for(sync / "go")
     try:
-        result = commands.promote(Path(policy), Path(evidence), timeout=120, after_step=hook)
+        result = promote_command(
+            load_policy(Path(policy)), Path(evidence), timeout=120, after_step=hook
+        )
     except MlopsGateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return int(exc.exit_code)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
+from mlops_gate import api as commands
 from mlops_gate.fsutil import sha256_file
-from mlops_gate.registry import commands
 from mlops_gate.registry.errors import BaselineMoved, PromotionRefused
 from mlops_gate.registry.mlflow_client import RegistrySettings, open_registry
 from mlops_gate.registry.uris import resolve

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from mlops_gate.registry import commands
+from mlops_gate import api as commands
+from mlops_gate.commands.promote import promote as promote_command
+from mlops_gate.gates.registry import load_policy
 from mlops_gate.registry.errors import RegistryError
 from mlops_gate.registry.lock import LOCK_PREFIX
 from tests.integration.mlflow_server import MlflowServer
@@ -101,7 +103,9 @@ def test_server_killed_mid_promotion_then_rerun_completes(
 
     # Killed between registering the version and moving the alias:
     with pytest.raises(RegistryError, match=LOST):
-        commands.promote(project.policy, evidence, timeout=30, after_step=kill_at("registered"))
+        promote_command(
+            load_policy(project.policy), evidence, timeout=30, after_step=kill_at("registered")
+        )
     registry_env.start()
     version = client.get_model_version(project.name, "1")
     assert set(version.tags) >= VERSION_TAGS  # registered, never without its tags
@@ -109,7 +113,9 @@ def test_server_killed_mid_promotion_then_rerun_completes(
 
     # Killed right after the alias moved, before the history says so:
     with pytest.raises(RegistryError, match=LOST):
-        commands.promote(project.policy, evidence, timeout=30, after_step=kill_at("aliased"))
+        promote_command(
+            load_policy(project.policy), evidence, timeout=30, after_step=kill_at("aliased")
+        )
     registry_env.start()
     holder = client.get_model_version_by_alias(project.name, "champion")
     assert str(holder.version) == "1"  # fully moved

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
+from mlops_gate import api as commands
 from mlops_gate.errors import InputError
 from mlops_gate.fsutil import sha256_file
+from mlops_gate.gates.registry import load_policy
 from mlops_gate.loaders.models import load_model
-from mlops_gate.policy import load_policy
 from mlops_gate.policy.model import ModelRef
-from mlops_gate.registry import commands
+from mlops_gate.registry.from_policy import registry_configured
 from mlops_gate.registry.mlflow_client import RegistrySettings, open_registry
 from mlops_gate.registry.uris import resolve
 from mlops_gate.report import CheckReport
@@ -55,7 +56,11 @@ def test_check_run_holds_values_tags_and_reports(
         baseline_version="3",
     )
 
-    run_id = commands.record_check(load_policy(project.policy), report, evidence, timeout=60)
+    recorded = commands.record_check_run(
+        load_policy(project.policy), report, evidence, timeout=60, use_cache=False
+    )
+    assert recorded is not None
+    run_id = recorded.run_id
 
     run = client.get_run(run_id)
     assert run.info.status == "FINISHED"
@@ -77,7 +82,7 @@ def test_check_run_holds_values_tags_and_reports(
         ).read_text()
     )
     assert results["verdict"] == "error"
-    assert commands.registry_configured(load_policy(project.policy))
+    assert registry_configured(load_policy(project.policy))
 
 
 def test_registry_uris_resolve_to_the_registered_bytes(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_gate.registry import commands
+from mlops_gate import api as commands
 from mlops_gate.registry.errors import RegistryError
 from tests.integration.mlflow_server import MlflowServer, free_port
 from tests.unit.registry.support import make_project, write_evidence_for

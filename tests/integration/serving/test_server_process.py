@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mlops_gate.artifacts.build import build
+from mlops_gate.api import build
 from tests.integration.artifacts.helpers import MIXED, mixed_frame, project
 from tests.integration.artifacts.test_roundtrip import _pipeline
 

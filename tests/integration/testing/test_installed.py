@@ -46,7 +46,7 @@ def test_plugin_loads_once_through_its_entry_point(tmp_path: Path) -> None:
     )
     probe = (
         "import sys, pytest\n"
-        "from mlops_gate.pytest_plugin import plugin_args\n"
+        "from mlops_gate.gates.pytest_run import plugin_args\n"
         "print('ARGS', plugin_args())\n"
         f"sys.exit(pytest.main([*plugin_args(), '--mlops-gate', {str(policy)!r}, '--co', '-q']))\n"
     )

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mlops_gate.pytest_plugin import plugin_args
+from mlops_gate.engine.runner import run_gates
+from mlops_gate.gates.pytest_run import plugin_args
 from mlops_gate.results import Verdict
-from mlops_gate.runner import run_gates
 from tests.integration.testing.projects import write_project
 from tests.support import load_context
 

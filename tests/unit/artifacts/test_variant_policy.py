@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from mlops_gate.artifacts.variants import per_variant, with_model
+from mlops_gate.engine.variants import per_variant, with_model
 from mlops_gate.gates import drift, metric, size
-from mlops_gate.policy import load_policy
+from mlops_gate.gates.registry import load_policy
 from tests.support import write_policy
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlops_gate.errors import InputError, PolicyError
-from mlops_gate.policy import load_policy
+from mlops_gate.gates.registry import load_policy
 
 GOOD = """\
 version: 1
@@ -171,3 +171,26 @@ def test_duplicate_explicit_ids(tmp_path: Path) -> None:
     assert _problems(tmp_path, text) == [
         "p.yaml:7:5: gates[1] (drift).id: duplicate id 'a' (also gates[0])"
     ]
+
+
+def test_an_explicit_id_equal_to_a_derived_one_is_a_duplicate(tmp_path: Path) -> None:
+    """Gate ids are made once, at load time, and two gates never share one (issue 12)."""
+    text = GOOD.replace("{type: drift, max: 0.2}", "{id: 'metric:f1', type: drift, max: 0.2}")
+    assert _problems(tmp_path, text) == [
+        "p.yaml:7:5: gates[1] (drift).id: duplicate id 'metric:f1' (also gates[0])"
+    ]
+    text = GOOD.replace(
+        "{type: metric, metric: f1, min: 0.9}", "{id: drift, type: metric, metric: f1, min: 0.9}"
+    )
+    assert _problems(tmp_path, text) == [
+        "p.yaml:7:5: gates[1] (drift): duplicate id 'drift' "
+        "(also gates[0]; derived from its settings: set a distinct `id`)"
+    ]
+
+
+def test_the_loader_writes_each_gate_its_id(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(GOOD + "  - {type: metric, metric: f1, min: 0.8}\n", encoding="utf-8")
+    loaded = load_policy(path, env={})
+    assert tuple(gate.id for gate in loaded.policy.gates) == loaded.gate_ids
+    assert tuple(gate.gate_id for gate in loaded.policy.gates) == loaded.gate_ids

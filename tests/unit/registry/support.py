@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_gate.evidence import build_evidence, write_evidence
+from mlops_gate.evidence import VerifiedEvidence, build_evidence, write_evidence
 from mlops_gate.fsutil import sha256_file
 from mlops_gate.report import CheckReport
 from mlops_gate.results import GateResult, Verdict
@@ -89,3 +89,13 @@ def write_evidence_for(
 
 def _has_baseline(project: Project) -> bool:
     return "baseline:" in project.policy.read_text(encoding="utf-8")
+
+
+def verify_for(evidence: Path, policy: Path, model: Path) -> VerifiedEvidence:
+    """`verify_evidence` as promote calls it: the policy loaded now, its inputs recomputed."""
+    from mlops_gate.engine.inputs import shipped_inputs
+    from mlops_gate.evidence import verify_evidence
+    from mlops_gate.gates.registry import load_policy
+
+    loaded = load_policy(policy)
+    return verify_evidence(evidence, loaded, shipped_inputs(loaded, model))

@@ -10,9 +10,9 @@ import pytest
 from mlops_gate.errors import InputError
 from mlops_gate.fsutil import sha256_file
 from mlops_gate.registry.errors import PromotionRefused
-from mlops_gate.registry.evidence_check import verify_evidence
 from mlops_gate.results import Verdict
 from tests.unit.registry.support import Project, make_project, write_evidence_for
+from tests.unit.registry.support import verify_for as verify_evidence
 
 
 @pytest.fixture(scope="module")

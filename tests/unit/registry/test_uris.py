@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mlops_gate.errors import InputError
-from mlops_gate.registry.uris import RegistryUri, is_registry_uri, parse_uri
+from mlops_gate.loaders.locate import is_registry_uri
+from mlops_gate.registry.uris import RegistryUri, parse_uri
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import re
 from dataclasses import replace
 from html.parser import HTMLParser
 
-from mlops_gate.reports import charts, html
+from mlops_gate.gates import drift
+from mlops_gate.reports import html, pieces
 from mlops_gate.results import GateResult, Verdict
 from tests.report_samples import INJECTIONS, full_report, injection_report
 
@@ -74,10 +75,10 @@ def test_injections_are_text_not_markup() -> None:
 
 
 def test_bin_labels() -> None:
-    assert charts.bin_labels({"edges": [1.0, 2.0]}, 3) == ["< 1", "1 to 2", "≥ 2"]
-    assert charts.bin_labels({"edges": [1.0, 2.0]}, 4) == ["< 1", "1 to 2", "≥ 2", "NaN"]
-    assert charts.bin_labels({"categories": ["a", "b"]}, 2) == ["a", "b"]
-    assert charts.bin_labels({"edges": "nonsense"}, 2) == ["bin 1", "bin 2"]
+    assert drift.bin_labels({"edges": [1.0, 2.0]}, 3) == ["< 1", "1 to 2", "≥ 2"]
+    assert drift.bin_labels({"edges": [1.0, 2.0]}, 4) == ["< 1", "1 to 2", "≥ 2", "NaN"]
+    assert drift.bin_labels({"categories": ["a", "b"]}, 2) == ["a", "b"]
+    assert drift.bin_labels({"edges": "nonsense"}, 2) == ["bin 1", "bin 2"]
 
 
 def test_malformed_details_draw_nothing_but_still_render() -> None:
@@ -116,10 +117,10 @@ def test_a_limit_far_above_the_bars_is_named_not_drawn() -> None:
         threshold=100.0,
         details={"p50_ms": 0.015, "p95_ms": 0.016, "p99_ms": 0.026},
     )
-    (chart,) = charts.charts_for(latency)
+    (chart,) = pieces.charts(latency)
     assert "limit 100.0 ms: far above, not to scale" in chart
     assert "stroke-dasharray" not in chart  # no rule line squashing the bars
     near = replace(latency, threshold=0.05)
-    (chart,) = charts.charts_for(near)
+    (chart,) = pieces.charts(near)
     assert "limit 0.0500 ms" in chart
     assert "stroke-dasharray" in chart

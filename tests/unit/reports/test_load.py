@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mlops_gate.errors import InputError
-from mlops_gate.reports.load import load_results, report_from_json
+from mlops_gate.report_load import load_results, report_from_json
 from tests.report_samples import full_report, injection_report
 
 

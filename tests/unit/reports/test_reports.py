@@ -7,9 +7,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from mlops_gate.render.escape import markdown_text
 from mlops_gate.report import CheckReport
 from mlops_gate.reports import junit, markdown
-from mlops_gate.reports.escape import markdown_text
 from mlops_gate.results import GateResult, Verdict
 
 INJECTIONS = [

@@ -6,8 +6,8 @@ import pytest
 
 from mlops_gate.errors import ExitCode, InputError
 from mlops_gate.report import CheckReport, VariantResult
+from mlops_gate.report_load import report_from_json
 from mlops_gate.reports import html, markdown, pr_comment
-from mlops_gate.reports.load import report_from_json
 from mlops_gate.results import GateResult, Verdict
 
 METRIC = GateResult(id="metric:f1", type="metric", verdict=Verdict.PASS, value=0.93)

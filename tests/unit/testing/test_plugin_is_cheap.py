@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from mlops_gate.pytest_plugin import MODULE, plugin_args
+from mlops_gate.gates.pytest_run import plugin_args
+from mlops_gate.pytest_plugin import MODULE
 
 HEAVY = ("pandas", "numpy", "hypothesis", "onnxruntime", "onnx", "pydantic", "great_expectations")
 

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from mlops_gate.gates.pytest_gate import Config, _result, pytest_args
+from mlops_gate.gates.pytest_run import PytestRun, reproduce_command
 from mlops_gate.results import Verdict
-from mlops_gate.testing.run import PytestRun, reproduce_command
 
 
 def config(**settings: Any) -> Config:

@@ -1,0 +1,60 @@
+"""`mlops-gate promote` (and `--rollback`): move the registry alias, only on passing evidence.
+
+Each call opens the registry once, bounded by `timeout` seconds, and raises a one-line
+`MlopsGateError` (exit 2) for anything that stops it. The evidence is verified against what the
+loaded policy reads today (engine/inputs.py), never against the evidence's own list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlops_gate import paths
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S
+from mlops_gate.errors import InputError
+from mlops_gate.loaders.locate import is_registry_uri
+
+if TYPE_CHECKING:
+    from mlops_gate.policy.loader import LoadedPolicy
+    from mlops_gate.registry.promote import PromotionResult, StepHook
+
+
+def promote(
+    loaded: LoadedPolicy,
+    evidence_path: Path = paths.EVIDENCE,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    reason: str | None = None,
+    after_step: StepHook | None = None,
+) -> PromotionResult:
+    """Promote the policy's model if `evidence_path` passed and matches today's files."""
+    from mlops_gate.engine.inputs import shipped_inputs
+    from mlops_gate.evidence import verify_evidence
+    from mlops_gate.registry.from_policy import local_model_file, pointer_for, settings_for
+    from mlops_gate.registry.mlflow_client import open_registry
+    from mlops_gate.registry.promote import promote_verified
+
+    pointer = pointer_for(loaded)
+    model = loaded.policy.model
+    if model is None:
+        raise InputError(f"{loaded.path}: the policy has no `model`: nothing to promote")
+    if not (model.path.lower().endswith(".onnx") or is_registry_uri(model.path)):
+        raise InputError(f"{loaded.path}: promote registers ONNX models; {model.path} is not .onnx")
+    with open_registry(settings_for(loaded, timeout)) as registry:
+        model_file = local_model_file(registry, loaded, model.path)
+        files = shipped_inputs(loaded, model_file)
+        evidence = verify_evidence(evidence_path, loaded, files)
+        return promote_verified(registry, pointer, evidence, reason=reason, after_step=after_step)
+
+
+def rollback(
+    loaded: LoadedPolicy, *, timeout: float = DEFAULT_TIMEOUT_S, reason: str | None = None
+) -> PromotionResult:
+    """Give the role back to the version that held it before the current holder's promotion."""
+    from mlops_gate.registry.from_policy import pointer_for, settings_for
+    from mlops_gate.registry.mlflow_client import open_registry
+    from mlops_gate.registry.rollback import rollback_pointer
+
+    with open_registry(settings_for(loaded, timeout)) as registry:
+        return rollback_pointer(registry, pointer_for(loaded), reason)

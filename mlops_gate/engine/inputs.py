@@ -1,0 +1,155 @@
+"""Every file a policy reads: the one answer that validate, the cache, the evidence and promote use.
+
+A policy reads its model and baseline, its data sets, the gates' own files (expectation suites,
+equivalence sources, pytest paths) and, for an ONNX model, the external-data files its weights
+live in. A file left out here would be a file whose change goes unseen: the cache would serve an
+old result and promote would ship bytes nobody checked. So this is the only list.
+
+A registry model (`models:/...`) is its downloaded copy when the caller has one (`located`),
+else an input without a local path: it cannot be hashed before the download, so results that
+read it are not cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlops_gate.errors import MlopsGateError
+from mlops_gate.loaders.locate import is_registry_uri
+
+if TYPE_CHECKING:
+    from mlops_gate.config import GateConfig
+    from mlops_gate.policy.loader import LoadedPolicy
+
+GATE_OWNER = "gates[{index}]"
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    """One file the policy reads.
+
+    `name` is its key in the evidence (`model`, `data.eval`, `gates[2].suite`,
+    `model.external:model.onnx.data`); `owner` what reads it (`model`, `baseline`, `eval`,
+    `reference`, or `gates[i]`); `key` where the policy names it (`model.path`).
+    """
+
+    name: str
+    owner: str
+    key: str
+    value: str
+    path: Path | None
+    problem: str | None = None
+    """Why the file cannot be used (an external-data location outside the model's folder)."""
+
+    @property
+    def registry(self) -> bool:
+        return self.path is None
+
+
+def policy_inputs(
+    loaded: LoadedPolicy,
+    located: Mapping[str, Path | None] | None = None,
+    *,
+    external: bool = True,
+) -> list[PolicyInput]:
+    """Every input of `loaded`, in a stable order; `located` maps `model`/`baseline` to the
+    local copy of a registry model. `external=False` leaves out ONNX external data (which
+    needs the model file read)."""
+    policy = loaded.policy
+    named: list[tuple[str, str, str, str | None]] = [
+        ("model", "model", "model.path", policy.model.path if policy.model else None),
+        (
+            "baseline",
+            "baseline",
+            "baseline.path",
+            policy.baseline.path if policy.baseline else None,
+        ),
+        ("data.eval", "eval", "data.eval", policy.data.eval),
+        ("data.reference", "reference", "data.reference", policy.data.reference),
+    ]
+    for index, gate in enumerate(policy.gates):
+        owner = GATE_OWNER.format(index=index)
+        named += [(f"{owner}.{k}", owner, f"{owner}.{k}", v) for k, v in gate.input_paths().items()]
+    found: list[PolicyInput] = []
+    for name, owner, key, value in named:
+        if value is None:
+            continue
+        path = _local(loaded, value, (located or {}).get(owner))
+        found.append(PolicyInput(name, owner, key, value, path))
+        if external and path is not None and path.suffix.lower() == ".onnx":
+            found += _external_data(name, owner, key, path)
+    return found
+
+
+def _local(loaded: LoadedPolicy, value: str, located: Path | None) -> Path | None:
+    if not is_registry_uri(value):
+        return loaded.resolve(value)
+    return located
+
+
+def _external_data(name: str, owner: str, key: str, model: Path) -> list[PolicyInput]:
+    """The external-data files of an ONNX model (none when the model is missing or unreadable:
+    reading it reports that)."""
+    from mlops_gate.loaders.onnx_external import check_location, external_data_locations
+
+    if not model.is_file():
+        return []
+    try:
+        locations = external_data_locations(model)
+    except MlopsGateError:
+        return []
+    inputs = []
+    for location in locations:
+        try:
+            path, problem = check_location(model, location), None
+        except MlopsGateError as exc:
+            path, problem = model.parent / location, str(exc)
+        inputs.append(
+            PolicyInput(f"{name}.external:{location}", owner, key, location, path, problem)
+        )
+    return inputs
+
+
+def inputs_of_gate(
+    inputs: Iterable[PolicyInput], index: int, gate: GateConfig, has_baseline: bool
+) -> list[PolicyInput]:
+    """The inputs gate `index` reads: those of the roles it requires, and its own files.
+
+    `target` is read from the eval set; a gate reading the model also reports the baseline's
+    value beside its own when there is one.
+    """
+    needs = set(gate.required_inputs())
+    if "target" in needs:
+        needs.add("eval")
+    if "model" in needs and has_baseline:
+        needs.add("baseline")
+    needs.add(GATE_OWNER.format(index=index))
+    return [item for item in inputs if item.owner in needs]
+
+
+def missing_inputs(loaded: LoadedPolicy) -> list[str]:
+    """Files the policy names that are not there (or are refused), one line each; registry
+    URIs are not checked here."""
+    problems = []
+    for item in policy_inputs(loaded):
+        if item.path is None:
+            continue
+        if item.problem is not None:
+            problems.append(f"{item.problem} ({item.key} in {loaded.path})")
+        elif not item.path.exists():
+            what = "external data file" if ".external:" in item.name else "file"
+            problems.append(f"{item.path}: {what} not found ({item.key} in {loaded.path})")
+    return problems
+
+
+def shipped_inputs(loaded: LoadedPolicy, model_file: Path) -> dict[str, Path]:
+    """What promote and deploy verify against the evidence: every local input of the policy by
+    evidence name, `model` being `model_file` (a registry model's download). A registry baseline
+    is left out: its version is checked against the registry instead."""
+    inputs = policy_inputs(loaded, {"model": model_file})
+    files = {item.name: item.path for item in inputs if item.path is not None}
+    files["model"] = model_file
+    return files

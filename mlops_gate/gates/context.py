@@ -1,0 +1,96 @@
+"""What a gate may ask of the evaluation: the one seam between the gates and the engine.
+
+Gates are written against this protocol, never against the engine's class, so they do not know
+where the data lives (an in-memory frame, a streamed Parquet file, or a later data engine) nor
+where a model came from (a local file or a registry download): `mlops_gate.engine.context`
+implements it, and a second data engine plugs in behind it (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from mlops_gate.loaders.data import ParquetSource
+    from mlops_gate.loaders.models import LoadedModel
+    from mlops_gate.loaders.predictions import Predictions
+    from mlops_gate.policy.model import Policy
+    from mlops_gate.progress import Advance
+
+DatasetName = Literal["eval", "reference"]
+Role = Literal["model", "baseline"]
+
+
+class ProgressLike(Protocol):
+    def task(
+        self, description: str, total: float | None = None
+    ) -> AbstractContextManager[Advance]: ...
+
+
+class GateContext(Protocol):
+    """Data, models and predictions, each loaded once and shared by every gate of a check."""
+
+    @property
+    def policy(self) -> Policy: ...
+
+    @property
+    def policy_path(self) -> Path: ...
+
+    @property
+    def progress(self) -> ProgressLike: ...
+
+    @property
+    def task(self) -> str: ...
+
+    @property
+    def pos_label(self) -> Any: ...
+
+    def resolve(self, path: str) -> Path:
+        """A policy-relative path as a path from the working directory."""
+        ...
+
+    # -- data ---------------------------------------------------------------------------------------
+    def dataset_path(self, name: DatasetName) -> Path: ...
+
+    def dataset(self, name: DatasetName) -> pd.DataFrame:
+        """The whole table (a GateError where the engine keeps it out of memory)."""
+        ...
+
+    def source(self, name: DatasetName) -> ParquetSource | None:
+        """The table as a streamed source when it is too large to load, else None."""
+        ...
+
+    def columns(self, name: DatasetName) -> list[str]: ...
+
+    def column(self, name: DatasetName, column: str) -> pd.Series[Any]: ...
+
+    def head(self, name: DatasetName, rows: int) -> pd.DataFrame: ...
+
+    def features(self) -> list[str]: ...
+
+    def target(self, name: DatasetName = "eval") -> np.ndarray: ...
+
+    # -- models -------------------------------------------------------------------------------------
+    def model(self, role: Role = "model") -> LoadedModel: ...
+
+    def model_features(self, role: Role = "model") -> list[str]: ...
+
+    def has_baseline(self) -> bool: ...
+
+    def baseline_note(self) -> str | None: ...
+
+    def predictions(self, role: Role = "model", dataset: DatasetName = "eval") -> Predictions: ...
+
+    def artifact_paths(self) -> list[Path]:
+        """The files that ship (the model and its external data)."""
+        ...
+
+    def float_reference(self) -> GateContext | None:
+        """The float model's context while a quantized variant is gated (`check --artifacts`),
+        else None."""
+        ...
