@@ -42,7 +42,11 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _evidence(path: Path, model_sha: str, verdict: str) -> Path:
-    document = {"inputs": {"model": {"sha256": model_sha}}, "results": {"verdict": verdict}}
+    document = {
+        "evidence_schema": 1,
+        "inputs": {"model": {"sha256": model_sha}},
+        "results": {"verdict": verdict},
+    }
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
 
