@@ -28,6 +28,9 @@ BUILTIN_GATES: dict[str, str] = {
     "expectations": "mlops_gate.gates.expectations",
     "equivalence": "mlops_gate.gates.equivalence",
     "pytest": "mlops_gate.gates.pytest_gate",
+    "text": "mlops_gate.gates.text",
+    "assertions": "mlops_gate.gates.assertions",
+    "judge": "mlops_gate.gates.judge",
 }
 
 ENTRY_POINT_GROUP = "mlops_gate.gates"
