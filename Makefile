@@ -2,7 +2,8 @@
 #
 #   make example   set up .venv, generate the example's data and models, then `mlops-gate run` it:
 #                  build → check → image → promote → local canary (then show a failing run)
-#   make test      set up .venv, then ruff, mypy, import-linter and pytest
+#   make test      set up .venv and the system packages some tests need (Chromium, buildah, a JRE),
+#                  then ruff, mypy, import-linter and pytest
 #
 # PYTHON=python3.12 picks the interpreter for a new .venv; EXTRAS=gpu,dev installs onnxruntime-gpu (no torch).
 
@@ -25,13 +26,18 @@ EXAMPLE_MODELS := $(EXAMPLE)/models/model.onnx
 EXAMPLE_DIST := $(EXAMPLE)/dist/build.json
 TYPED_SCRIPTS := scripts/gen_policy_docs.py $(EXAMPLE)/make_data.py $(EXAMPLE)/train.py
 
-.PHONY: help venv example example-build example-drifted example-models test lint typecheck imports pytest docs bench clean distclean
+.PHONY: help venv system-deps example example-build example-drifted example-models test lint typecheck imports pytest docs bench clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 venv:  ## create .venv and install -e '.[cpu,dev]' (only when pyproject.toml changed)
 	@scripts/ensure-venv.sh
+
+# Not fatal: where it cannot install (not root, no apt-get) it prints one line, and the tests that
+# need a missing package say why they cannot run.
+system-deps:  ## install the system packages some tests need where missing: chromium, buildah, a JRE (as root)
+	@scripts/ensure-system-deps.sh
 
 $(EXAMPLE_DATA): $(EXAMPLE)/make_data.py | venv
 	@$(BIN)/python $(EXAMPLE)/make_data.py
@@ -72,7 +78,11 @@ example-drifted: $(EXAMPLE_DIST)  ## the same policy on drifted data: must fail 
 	  echo "error: expected exit code 1 on the drifted data, got $$status" >&2; exit 1; \
 	fi
 
-test: venv lint typecheck imports pytest  ## everything CI runs (.ci/run)
+.PHONY: example-llm
+example-llm: venv  ## the LLM example: a local test model; a prompt that passes (uncached, then cached) and one that fails
+	$(BIN)/python examples/support-answers/run_example.py $(OUT)/support-answers
+
+test: venv system-deps lint typecheck imports pytest  ## everything CI runs (.ci/run)
 
 lint: venv  ## ruff
 	$(BIN)/ruff check .
@@ -86,6 +96,9 @@ imports: venv  ## import-linter: the layering contracts in pyproject.toml
 
 pytest: venv  ## the test suite (unit and integration)
 	$(BIN)/pytest
+
+fuzz: venv  ## the fuzzing harness (tests/fuzz) with a long budget: 2000 examples a test, about 2 h
+	MLOPS_GATE_FUZZ_EXAMPLES=$${MLOPS_GATE_FUZZ_EXAMPLES:-2000} $(BIN)/pytest tests/fuzz -m fuzz
 
 bench: venv  ## benchmarks vs Evidently, Great Expectations, bare ONNX Runtime (~4 min, ~2.3 GB RAM; benchmarks/README.md)
 	benchmarks/run.sh

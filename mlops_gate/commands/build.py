@@ -1,31 +1,11 @@
-"""`mlops-gate build`: export the policy's model to ONNX, quantize it, write the image context."""
+"""`mlops-gate build`: export the policy's model to ONNX, quantize it, write the image context.
+
+The command is the artifacts part's `build` itself (docs/build.md): it takes the loaded policy
+and returns a `BuildResult` whose lines the CLI prints.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+from mlops_gate.artifacts.build import BuildResult, build
 
-from mlops_gate import paths
-from mlops_gate.deadline import DEFAULT_TIMEOUT_S
-
-if TYPE_CHECKING:
-    from mlops_gate.artifacts.build import BuildResult
-    from mlops_gate.policy.loader import LoadedPolicy
-
-
-def build(
-    loaded: LoadedPolicy,
-    out: Path,
-    *,
-    force: bool = False,
-    push: bool = False,
-    image: bool = True,
-    evidence: Path | None = paths.EVIDENCE,
-    timeout: float = DEFAULT_TIMEOUT_S,
-) -> BuildResult:
-    """Export, quantize and write the serving image context into `out` (docs/build.md)."""
-    from mlops_gate.artifacts.build import build as build_artifacts
-
-    return build_artifacts(
-        loaded, out, force=force, push=push, image=image, evidence=evidence, timeout=timeout
-    )
+__all__ = ["BuildResult", "build"]

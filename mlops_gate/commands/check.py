@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from mlops_gate import paths
 from mlops_gate.commands.outcome import SideEffect
+from mlops_gate.commands.recording import RecordMode
 from mlops_gate.deadline import DEFAULT_TIMEOUT_S
 from mlops_gate.errors import InputError
 from mlops_gate.fsutil import atomic_write_text, sha256_file_memo
@@ -61,7 +62,9 @@ class CheckRequest:
     artifacts: Path | None = None
     jobs: int | None = None
     comment: bool = False
-    record: bool = True
+    record: RecordMode = RecordMode.AUTO
+    """`auto`: when the policy uses a registry, and a recording that cannot happen is a warning;
+    `required`: one that cannot makes a pass exit 2; `off`: never (recording.RecordMode)."""
 
 
 @dataclass(frozen=True)
@@ -88,17 +91,15 @@ def check(
     report = evaluate(loaded, request)
     if on_report is not None:
         on_report(report)
-    effects: list[SideEffect] = []
-    recorded = None
-    if request.record:
-        recorded, effect = record_effect(
-            loaded,
-            report,
-            request.outputs.evidence,
-            timeout=request.timeout,
-            use_cache=request.use_cache,
-        )
-        effects += [effect] if effect is not None else []
+    recorded, effect = record_effect(
+        loaded,
+        report,
+        request.outputs.evidence,
+        mode=request.record,
+        timeout=request.timeout,
+        use_cache=request.use_cache,
+    )
+    effects: list[SideEffect] = [effect] if effect is not None else []
     delivery = deliver(
         report, comment=request.comment, report_path=request.outputs.html, effects=effects
     )

@@ -41,8 +41,9 @@ def deliver(
     would append the job summary twice), summary, outputs and annotations with the final exit
     code. `effects` are the command's earlier side effects (recording the run)."""
     effects = list(effects)
-    warnings: list[str] = [e.message for e in effects if e.ok and e.message]
-    errors: list[str] = [e.message for e in effects if not e.ok and e.message]
+    # A failed effect the user did not require (`--record auto`) is a warning: it changes no code.
+    warnings: list[str] = [e.message for e in effects if e.message and (e.ok or not e.required)]
+    errors: list[str] = [e.message for e in effects if e.message and e.required and not e.ok]
     url = None
     if comment:
         from mlops_gate.github.deliver import post

@@ -51,7 +51,11 @@ def deploy(
 
     chosen = deploy_target(target or canary_spec(loaded).target)
     _check_dry_run(chosen, dry_run=dry_run, out=out)
-    release, model_file = require_promotion(loaded, evidence_path, timeout=timeout)
+    if dry_run:  # a render needs no promotion: it is reviewed in the PR that adds it (issue 14)
+        from mlops_gate.deploy.targets.kubernetes import preview_release as gate
+    else:
+        gate = require_promotion
+    release, model_file = gate(loaded, evidence_path, timeout=timeout)
     request = DeployRequest(
         release=release,
         model_file=model_file,
@@ -62,6 +66,7 @@ def deploy(
         out=out,
     )
     outcome = chosen.deploy(request)
+    _say_first_deploy(request, outcome)
     _write_record(evidence_path, release, outcome)
     return outcome
 
@@ -83,6 +88,24 @@ def control(
     chosen, canary = _canary(loaded, evidence_path, target, timeout)
     act = chosen.abort if action == "abort" else chosen.promote_now
     return act(canary)
+
+
+def _say_first_deploy(request: DeployRequest, outcome: DeployOutcome) -> None:
+    """Nothing serves yet: a target that did not say what it did about it (one that judges no
+    canary itself: the object it created decides) gets the line, and deploy.json the flag."""
+    release = request.release
+    if "first_deploy" in outcome.record or release.serving is not None or outcome.up_to_date:
+        return
+    line = (
+        f"first deploy? no version holds {release.serving_label} in the registry: with nothing "
+        "to compare with, a new Argo Rollout or Flagger Canary goes straight to 100% and a GitHub "
+        "Deployment leaves it to your CD (docs/deploy.md, First deploy)"
+    )
+    request.say(line)
+    outcome.lines.insert(0, line)
+    if outcome.summary_index >= 0:
+        outcome.summary_index += 1
+    outcome.record["first_deploy"] = True
 
 
 def _check_dry_run(chosen: DeployTarget, *, dry_run: bool, out: Path | None) -> None:

@@ -49,12 +49,22 @@ def promote(
 
 
 def rollback(
-    loaded: LoadedPolicy, *, timeout: float = DEFAULT_TIMEOUT_S, reason: str | None = None
+    loaded: LoadedPolicy,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    reason: str | None = None,
+    alias: str | None = None,
 ) -> PromotionResult:
-    """Give the role back to the version that held it before the current holder's promotion."""
+    """Give the role back to the version that held it before the current holder's promotion;
+    `alias` rolls back another alias of the same model (e.g. the canary's `production`)."""
+    from dataclasses import replace
+
     from mlops_gate.registry.from_policy import pointer_for, settings_for
     from mlops_gate.registry.mlflow_client import open_registry
     from mlops_gate.registry.rollback import rollback_pointer
 
+    pointer = pointer_for(loaded)
+    if alias is not None:
+        pointer = replace(pointer, alias=alias, stage=None)
     with open_registry(settings_for(loaded, timeout)) as registry:
-        return rollback_pointer(registry, pointer_for(loaded), reason)
+        return rollback_pointer(registry, pointer, reason)

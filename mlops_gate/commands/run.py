@@ -6,6 +6,10 @@ idempotent, so a re-run after a fault resumes where it stopped instead of shippi
 - check reuses cached gate results (`mlops_gate.engine.cache`) for unchanged inputs;
 - promote finds the version registered from these bytes and the alias already on it;
 - deploy sees the serving alias already on the version and does nothing.
+With the champion as baseline (`baseline: models:/NAME@champion`, `promote.alias: champion`),
+promote moves the alias the check compared with; deploy knows that move as this release's own
+(issue 14), runs the canary against the version serving before, and, when the canary does not
+reach 100%, gives the champion back, so the next run checks against the real champion again.
 Each stage's outcome is printed as it ends and written, with the final verdict, to `run.json`
 beside the evidence file (atomically), so a CI log and a later reader see the same summary.
 """
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_gate.commands.check import CheckRequest, Outputs
+from mlops_gate.commands.recording import RecordMode
 from mlops_gate.errors import InputError, MlopsGateError
 from mlops_gate.fsutil import atomic_write_text, sha256_file
 
@@ -76,6 +81,7 @@ def run(
     progress: Progress | None = None,
     timeout: float,
     comment: bool = False,
+    record: RecordMode = RecordMode.AUTO,
     on_stage: StageHook | None = None,
     on_event: Callable[[str], None] | None = None,
     on_report: Callable[[CheckReport], None] | None = None,
@@ -95,6 +101,7 @@ def run(
         timeout=timeout,
         artifacts=folder if loaded.policy.artifacts is not None else None,
         comment=comment,
+        record=record,
     )
     steps: list[tuple[str, Callable[[], tuple[str, str, int]]]] = [
         ("build", lambda: _build(loaded, folder)),

@@ -11,9 +11,15 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, create_model, model_validator
+from pydantic import ConfigDict, Field, create_model, model_validator
 
 from mlops_gate.config import GateConfig, StrictModel
+from mlops_gate.policy.generation import (
+    GenerationFields,
+    derived_path,
+    generation_problems,
+    path_not_required,
+)
 
 Label = int | str | bool
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -45,13 +51,53 @@ class ModelRef(StrictModel):
     proba_output: str | None = Field(default=None, description="ONNX output holding probabilities.")
 
 
-class ModelSpec(ModelRef):
-    task: Literal["classification", "regression"] = "classification"
+class ModelSpec(ModelRef, GenerationFields):
+    """The model under test. With `task: generation` (docs/llm.md) it is a prompt sent to an
+    endpoint, or a file of outputs, and `path` is derived: the prompt, else the outputs file."""
+
+    model_config = ConfigDict(json_schema_extra=path_not_required)
+
+    task: Literal["classification", "regression", "generation"] = "classification"
     pos_label: Label = Field(default=1, description="Positive class for binary metrics and bias.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _generation_path(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("task") == "generation":
+            return derived_path(data, "model")
+        return data
 
-class BaselineSpec(ModelRef):
-    """The champion to compare against; a first run without one skips baseline comparisons."""
+    @model_validator(mode="after")
+    def _generation_keys(self) -> ModelSpec:
+        if self.task != "generation":
+            if self.is_generation():
+                raise ValueError("endpoint, model, prompt and outputs apply to task: generation")
+            return self
+        problems = generation_problems(self, inherited=False)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class BaselineSpec(ModelRef, GenerationFields):
+    """The champion to compare against; a first run without one skips baseline comparisons.
+
+    For a generation model: its `outputs`, or a `prompt` (the endpoint, model and params are the
+    model's unless given here); `path` is derived as for the model."""
+
+    model_config = ConfigDict(json_schema_extra=path_not_required)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _generation_path(cls, data: Any) -> Any:
+        generated = ("prompt", "outputs", "endpoint")
+        if (
+            isinstance(data, dict)
+            and data.get("path") is None
+            and any(data.get(key) is not None for key in generated)
+        ):
+            return derived_path(data, "baseline")
+        return data
 
 
 class DataSpec(StrictModel):
@@ -209,6 +255,14 @@ class LiveDriftSpec(StrictModel):
     )
 
 
+class AgreementTolerance(StrictModel):
+    """When a regressor's two outputs agree: numpy.isclose(canary, stable, rtol=rel, atol=abs),
+    that is |canary - stable| <= abs + rel * |stable|."""
+
+    rel: float = Field(default=1e-3, ge=0, description="Relative tolerance, of the stable output.")
+    abs: float = Field(default=1e-6, ge=0, description="Absolute tolerance, in output units.")
+
+
 class AnalysisSpec(StrictModel):
     """What a canary step must hold to advance; the same definitions as the offline gates."""
 
@@ -227,20 +281,60 @@ class AnalysisSpec(StrictModel):
         default=None,
         ge=0,
         le=1,
-        description="Share of mirrored requests where canary and stable predict the same label.",
+        description="Share of mirrored requests where canary and stable agree: the same label "
+        "(classification), predictions within `agreement_tolerance` (regression).",
+    )
+    agreement_tolerance: AgreementTolerance | None = Field(
+        default=None,
+        description="Regression only: when two predictions agree (default rel 1e-3, abs 1e-6, "
+        "fit for the same model rebuilt; a retrained model needs its own).",
     )
     drift: LiveDriftSpec | None = Field(
         default=None, description="PSI of live inputs vs data.reference."
     )
+    interval: float = Field(
+        default=60,
+        ge=5,
+        le=3600,
+        description="kubernetes (argo): seconds between two measurements of the background "
+        "analysis (at most step_duration, so that every step is measured).",
+    )
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        description="kubernetes (argo): measurements per metric (default: until the rollout ends).",
+    )
+    failure_limit: int = Field(
+        default=0,
+        ge=0,
+        description="kubernetes (argo, flagger): failed measurements a metric may have before "
+        "the canary is rolled back (0: the first failure rolls back, as the local target does).",
+    )
+    inconclusive_limit: int = Field(
+        default=2,
+        ge=0,
+        description="kubernetes (argo): measurements without enough data a metric may have "
+        "before the rollout pauses for a person.",
+    )
+
+    def tolerance(self) -> AgreementTolerance:
+        """`agreement_tolerance`, else its defaults."""
+        return self.agreement_tolerance or AgreementTolerance()
 
 
 class KubernetesSpec(StrictModel):
     """How the `kubernetes` target renders and applies the canary (docs/deploy.md)."""
 
-    provider: Literal["argo", "istio"] = Field(
+    provider: Literal["argo", "flagger", "istio"] = Field(
         default="argo",
-        description="argo: an Argo Rollouts `Rollout` + `AnalysisTemplate`; istio: a Deployment "
-        "per version and a `VirtualService` with weights.",
+        description="argo: an Argo Rollouts `Rollout` with traffic routing and background "
+        "analysis; flagger: a Flagger `Canary` with `MetricTemplate`s; istio: a Deployment per "
+        "version and a `VirtualService` whose weights mlops-gate moves.",
+    )
+    traffic_routing: Literal["istio", "smi", "nginx"] = Field(
+        default="istio",
+        description="argo and flagger: who splits the traffic by weight (an Istio "
+        "VirtualService, an SMI TrafficSplit, or NGINX ingress canary annotations).",
     )
     namespace: str = Field(default="default", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
     app: str | None = Field(
@@ -262,7 +356,32 @@ class KubernetesSpec(StrictModel):
     )
     prometheus: str = Field(
         default="http://prometheus.monitoring.svc:9090",
-        description="Prometheus address the Argo AnalysisTemplate queries.",
+        description="Prometheus address the analysis queries.",
+    )
+    monitor: Literal["podmonitor", "servicemonitor", "annotations"] = Field(
+        default="podmonitor",
+        description="How Prometheus finds the pods: a Prometheus Operator PodMonitor or "
+        "ServiceMonitor, or the `prometheus.io/*` pod annotations.",
+    )
+    monitor_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Labels of the PodMonitor/ServiceMonitor, so your Prometheus selects it "
+        "(e.g. `{release: kube-prometheus-stack}`).",
+    )
+    ingress_host: str | None = Field(
+        default=None, description="nginx: the host of the stable Ingress (default: any host)."
+    )
+    ingress_class: str = Field(default="nginx", description="nginx: the Ingress class.")
+    check_image: str | None = Field(
+        default=None,
+        description="argo: an image with mlops-gate installed; a Job of it judges "
+        "`min_agreement` and `drift` on the canary's live traffic at every step.",
+    )
+    live_window_rows: int = Field(
+        default=2000,
+        ge=100,
+        le=100_000,
+        description="argo, with the live check: the last requests each canary pod keeps for it.",
     )
 
 
@@ -280,7 +399,8 @@ class CanarySpec(StrictModel):
     target: Literal["local", "kubernetes", "github"] = Field(
         default="local",
         description="local: real model servers and a weighted router on 127.0.0.1 (the embedded "
-        "default); kubernetes: Argo Rollouts or Istio; github: a GitHub Deployment for your CD.",
+        "default); kubernetes: Argo Rollouts, Flagger or Istio; github: a GitHub Deployment for "
+        "your CD.",
     )
     mode: Literal["canary", "shadow"] = Field(
         default="canary",
@@ -323,6 +443,34 @@ class CanarySpec(StrictModel):
             raise ValueError(f"steps must increase, got {self.steps}")
         return self
 
+    def policy_problems(self, task: str | None) -> list[tuple[tuple[str, ...], str]]:
+        """Settings that cannot apply, given the model's `task`: `(key path under deploy.canary,
+        message)` pairs; the loader reports them at their `file:line:col`."""
+        analysis, kube = self.analysis, self.kubernetes
+        problems: list[tuple[tuple[str, ...], str]] = []
+        if analysis.agreement_tolerance is not None:
+            where = ("analysis", "agreement_tolerance")
+            if task == "classification":
+                why = "applies to regression only: classifiers agree when the labels are equal"
+                problems.append((where, why))
+            elif analysis.min_agreement is None:
+                problems.append((where, "has no effect without analysis.min_agreement"))
+        if self.target != "kubernetes":
+            return problems
+        if self.mode == "shadow" and kube.provider != "istio":
+            problems.append((("mode",), "shadow needs kubernetes.provider: istio (a mirror route)"))
+        if kube.provider == "flagger" and kube.monitor == "servicemonitor":
+            why = "flagger creates the Services itself: use podmonitor or annotations"
+            problems.append((("kubernetes", "monitor"), why))
+        judged_live = analysis.min_agreement is not None or analysis.drift is not None
+        if kube.provider == "argo" and judged_live and kube.check_image is None:
+            why = (
+                "set an image with mlops-gate installed: its Job judges min_agreement and drift "
+                "on the canary's live traffic"
+            )
+            problems.append((("kubernetes", "check_image"), why))
+        return problems
+
 
 class DeploySpec(StrictModel):
     canary: CanarySpec | None = None
@@ -342,6 +490,23 @@ class Policy(StrictModel):
     artifacts: ArtifactsSpec | None = None
     promote: PromoteSpec | None = None
     deploy: DeploySpec | None = None
+
+    @model_validator(mode="after")
+    def _generation_baseline(self) -> Policy:
+        """A generation model's baseline is generated too (its endpoint may be the model's)."""
+        generation = self.model is not None and self.model.task == "generation"
+        baseline = self.baseline
+        if baseline is None or not (generation or baseline.is_generation()):
+            return self
+        if not generation:
+            raise ValueError("baseline: prompt and outputs apply to a model with task: generation")
+        if not baseline.is_generation():
+            raise ValueError("baseline: a generation model's baseline is `outputs` or a `prompt`")
+        inherited = self.model is not None and self.model.endpoint is not None
+        problems = generation_problems(baseline, inherited=inherited)
+        if problems:
+            raise ValueError("baseline: " + "; ".join(problems))
+        return self
 
 
 @functools.cache

@@ -37,7 +37,8 @@ class Move:
     seq: int
     action: Action
     from_version: str | None
-    to_version: str
+    to_version: str | None
+    """`None`: the role was taken away (a failed first canary gives its promotion back)."""
     state: State
     at: str
     by: str
@@ -65,7 +66,7 @@ class Move:
         evidence = f" evidence {self.evidence_sha256[:12]}" if self.evidence_sha256 else ""
         return (
             f"#{self.seq} {self.at} {self.action} {self.from_version or '-'} -> "
-            f"{self.to_version}{state} by {self.by}{evidence}: {self.why}"
+            f"{self.to_version or '-'}{state} by {self.by}{evidence}: {self.why}"
         )
 
 
@@ -104,7 +105,7 @@ def new_move(
     moves: list[Move],
     action: Action,
     from_version: str | None,
-    to_version: str,
+    to_version: str | None,
     why: str,
     **evidence: str | None,
 ) -> Move:
@@ -135,6 +136,12 @@ def settle_pending(
     settled = replace(last, state="done" if holder == last.to_version else "aborted")
     write_move(registry, pointer, settled)
     return [*moves[:-1], settled]
+
+
+def last_move(moves: list[Move]) -> Move | None:
+    """The newest move that happened (or may have: `pending`); aborted ones never moved anything."""
+    happened = [move for move in moves if move.state != "aborted"]
+    return happened[-1] if happened else None
 
 
 def rollback_source(moves: list[Move], holder: str) -> Move | None:

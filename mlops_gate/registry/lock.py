@@ -93,7 +93,9 @@ def acquire(registry: Registry, pointer: Pointer, purpose: str) -> Lock:
                 "Held by an mlops-gate promotion; deleted when it ends (docs/registry.md).",
             )
             return Lock(registry, name, token)
-        except RegistryConflict:
+        except (RegistryConflict, RegistryMissing):
+            # RegistryMissing: MLflow re-reads the existing lock after the unique-key clash, and
+            # the holder released it in between; either way, look again and retry.
             pass
         held = _held(registry, name)
         if held is None:

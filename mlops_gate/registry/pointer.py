@@ -68,6 +68,26 @@ class Pointer:
         if not self.alias:
             self.verify(registry, version)
 
+    def unset(self, registry: Registry, version: str) -> None:
+        """Take the role away from `version`, leaving no holder: the alias is deleted, and with a
+        stage the version is archived. Read back like a move."""
+        if self.alias:
+            registry.call(
+                f"delete alias {self.label}",
+                registry.client.delete_registered_model_alias,
+                self.model_name,
+                self.alias,
+            )
+        if self.stage:
+            archived = Pointer(self.model_name, None, "Archived", archive_existing_versions=False)
+            archived.complete(registry, version)
+        seen = self.holder(registry)
+        if seen is not None:
+            raise RegistryError(
+                f"{self.label} reads back as version {seen} right after taking it away from "
+                f"{version}: another writer moved it; see `mlops-gate history`"
+            )
+
     def verify(self, registry: Registry, version: str) -> None:
         seen = self.holder(registry)
         if seen != version:

@@ -7,8 +7,10 @@ The order is what makes a promotion safe to kill at any point and to re-run:
 3. the promotion lock is taken (`lock.py`); under it, a move a dead run left `pending` is settled;
 4. if this model's version already holds the alias, an earlier run got that far: finish its stage
    and tags and stop ("already promoted");
-5. the baseline the evidence compared against must still be the baseline, and the alias must still
-   hold what step 2 read: otherwise "baseline moved; re-run check";
+5. the baseline the evidence compared against must still be the baseline (or have moved only by
+   the promotion this same evidence made: deploy moves the serving alias after promote moved the
+   champion the check compared with), and the alias must still hold what step 2 read: otherwise
+   "baseline moved; re-run check";
 6. the version is found by sha256 or registered, its tags written before any alias points at it;
 7. the alias is re-read right before the move, the move is written `pending` in the history, the
    alias is set, read back and verified, then the stage follows and the move is marked `done`.
@@ -26,15 +28,22 @@ from typing import TYPE_CHECKING
 
 from mlops_gate.loaders.locate import is_registry_uri
 from mlops_gate.registry.errors import BaselineMoved
-from mlops_gate.registry.history import Move, new_move, read_moves, settle_pending, write_move
+from mlops_gate.registry.history import (
+    Move,
+    last_move,
+    new_move,
+    read_moves,
+    settle_pending,
+    write_move,
+)
 from mlops_gate.registry.lock import acquire
+from mlops_gate.registry.pointer import Pointer
 from mlops_gate.registry.uris import alias_version, parse_uri
 from mlops_gate.registry.versions import ensure_registered_model, find_version, register
 
 if TYPE_CHECKING:
     from mlops_gate.evidence import VerifiedEvidence
     from mlops_gate.registry.mlflow_client import Registry
-    from mlops_gate.registry.pointer import Pointer
 
 StepHook = Callable[[str], None]
 STEPS = ("locking", "locked", "registered", "aliased")
@@ -47,6 +56,7 @@ class PromotionResult:
     action: str
     label: str
     version: str
+    """The holder now; empty when the role was taken away (a failed first canary's give-back)."""
     previous: str | None
     registry: str
     evidence_sha256: str | None = None
@@ -56,7 +66,8 @@ class PromotionResult:
         before = (
             f" (was {self.previous})" if self.previous and self.previous != self.version else ""
         )
-        return f"{self.action}: {self.label} -> version {self.version}{before} in {self.registry}"
+        now = f"version {self.version}" if self.version else "no version"
+        return f"{self.action}: {self.label} -> {now}{before} in {self.registry}"
 
 
 def promote_verified(
@@ -149,11 +160,34 @@ def check_baseline(registry: Registry, evidence: VerifiedEvidence) -> None:
     assert parsed.name is not None
     assert parsed.alias is not None
     now = alias_version(registry, parsed.name, parsed.alias)
-    if now != evidence.baseline_version:
-        raise BaselineMoved(
-            f"baseline moved; re-run check ({uri} was version "
-            f"{evidence.baseline_version or 'unset'} at check time, is {now or 'unset'} now)"
-        )
+    if now == evidence.baseline_version:
+        return
+    if _moved_by_this_promotion(registry, Pointer(parsed.name, parsed.alias), evidence, now):
+        return
+    raise BaselineMoved(
+        f"baseline moved; re-run check ({uri} was version "
+        f"{evidence.baseline_version or 'unset'} at check time, is {now or 'unset'} now)"
+    )
+
+
+def _moved_by_this_promotion(
+    registry: Registry, baseline: Pointer, evidence: VerifiedEvidence, now: str | None
+) -> bool:
+    """Whether the one move of the baseline alias since the check is the promotion this very
+    evidence vouches for (issue 14, item 1): with `baseline: models:/NAME@champion` and
+    `promote.alias: champion`, promote moves the alias the check compared with, and the deploy
+    that follows must not take its own promotion for someone else's. Anything else (another
+    evidence's promotion, a rollback, a move outside mlops-gate, which the history does not
+    show) is a move by a third party."""
+    last = last_move(read_moves(registry, baseline))
+    return (
+        now is not None
+        and last is not None
+        and last.action == "promote"
+        and last.to_version == now
+        and last.from_version == evidence.baseline_version
+        and last.evidence_sha256 == evidence.sha256
+    )
 
 
 def _reread(registry: Registry, pointer: Pointer, holder: str | None) -> None:
@@ -168,6 +202,7 @@ def _reread(registry: Registry, pointer: Pointer, holder: str | None) -> None:
 
 def _record_and_move(registry: Registry, pointer: Pointer, move: Move, hook: StepHook) -> None:
     """History `pending` → move and read back → history `done` (see history.py for why)."""
+    assert move.to_version is not None  # a promotion always names the version it moves to
     write_move(registry, pointer, move)
     pointer.move(registry, move.to_version)
     hook("aliased")

@@ -8,7 +8,11 @@ prometheus_client, never mlops-gate itself. So it imports nothing from `mlops_ga
 
 Endpoints: `POST /predict` `{"rows": [{"feature": value, ...}, ...]}` → labels and probabilities
 (or `predictions` for a regressor), 422 on any bad row; `GET /health` (liveness: 503 only when the
-model failed to load), `GET /ready` (503 until the model is loaded and warmed up), `GET /metrics`.
+model failed to load), `GET /ready` (503 until the model is loaded and warmed up), `GET /metrics`;
+`GET /live-window` (only with LIVE_WINDOW_ROWS > 0): the last rows answered and their outputs,
+which the kubernetes canary's live check replays against stable (docs/deploy.md).
+Every metric carries the model version; latency buckets come from LATENCY_BUCKETS (the canary
+manifests put the p95 limit on an edge), classifier scores and regressor outputs are histograms.
 Inputs and outputs are laid out as `mlops_gate.loaders.models` documents: one 2-D tensor in
 `features` order, or one `[rows, 1]` input per feature named after it.
 """
@@ -20,7 +24,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,7 +56,9 @@ LABEL_NAMES, PROBA_NAMES = (
     ("label", "output_label", "labels"),
     ("probabilities", "output_probability"),
 )
-ROUTES = ("/predict", "/health", "/ready", "/metrics")
+ROUTES = ("/predict", "/health", "/ready", "/metrics", "/live-window")
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+SCORE_BUCKETS = tuple(i / 20 for i in range(1, 21))  # probabilities, 0.05 wide
 
 
 class PredictRequest(BaseModel):
@@ -176,30 +183,16 @@ def create_app(
     max_rows: int = 10_000,
     features: list[str] | None = None,
     ignore_extra: bool = False,
+    latency_buckets: Sequence[float] = LATENCY_BUCKETS,
+    prediction_buckets: Sequence[float] | None = None,
+    live_window_rows: int = 0,
 ) -> FastAPI:
     """The app; the model loads in a background thread so `/health` answers while it does."""
     version = version or _sha256(model_path)[:12]
     state: dict[str, Any] = {"model": None, "error": None}
-    registry = CollectorRegistry()
-    latency = Histogram(
-        "mlops_gate_request_duration_seconds",
-        "Request latency by endpoint.",
-        ["endpoint"],
-        registry=registry,
-        buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
-    )
-    outcomes = Counter(
-        "mlops_gate_predictions",
-        "Predict requests by model version and status (ok, invalid, error).",
-        ["model_version", "status"],
-        registry=registry,
-    )
-    predicted = Counter(
-        "mlops_gate_predicted_rows",
-        "Rows answered, by model version.",
-        ["model_version"],
-        registry=registry,
-    )
+    metrics = ServerMetrics(version, latency_buckets, prediction_buckets)
+    window = LiveWindow(live_window_rows)
+    outcomes = metrics.outcomes
 
     def load() -> None:
         try:
@@ -221,7 +214,7 @@ def create_app(
         endpoint = (
             request.url.path if request.url.path in ROUTES else "other"
         )  # bounded label values
-        latency.labels(endpoint).observe(time.perf_counter() - started)
+        metrics.latency.labels(endpoint, version).observe(time.perf_counter() - started)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -246,8 +239,14 @@ def create_app(
         )
 
     @app.get("/metrics")
-    def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    def exported() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/live-window")
+    def live_window() -> JSONResponse:
+        if window.size == 0:
+            return JSONResponse(status_code=404, content={"detail": "LIVE_WINDOW_ROWS is 0"})
+        return JSONResponse(content={"model_version": version, **window.snapshot()})
 
     @app.post("/predict")
     def predict(body: PredictRequest) -> dict[str, Any]:
@@ -266,8 +265,8 @@ def create_app(
         ) as exc:  # ORT errors and non-finite outputs: the model, not the client, failed
             outcomes.labels(version, "error").inc()
             raise HTTPException(status_code=500, detail=f"inference failed: {exc}") from None
-        outcomes.labels(version, "ok").inc()
-        predicted.labels(version).inc(len(body.rows))
+        metrics.answered(len(body.rows), result)
+        window.add(body.rows, result)
         return {"model_version": version, **result}
 
     return app
@@ -275,18 +274,105 @@ def create_app(
 
 def from_env() -> FastAPI:
     """The app as MODEL_PATH, MODEL_VERSION, MODEL_DEVICE, MAX_ROWS, MODEL_FEATURES (a JSON list,
-    for a model without `features` metadata) and EXTRA_FEATURES (`forbid`, the default: 422 on a
-    column the model does not read; `ignore`) say (uvicorn --factory)."""
-    path = Path(os.environ.get("MODEL_PATH", Path(__file__).with_name("model.onnx")))
-    features = os.environ.get("MODEL_FEATURES")
+    for a model without `features` metadata), EXTRA_FEATURES (`forbid`, the default: 422 on a
+    column the model does not read; `ignore`), LATENCY_BUCKETS and PREDICTION_BUCKETS (comma-
+    separated upper bounds: seconds; regressor outputs) and LIVE_WINDOW_ROWS say (uvicorn
+    --factory)."""
+    env = os.environ
+    path = Path(env.get("MODEL_PATH", Path(__file__).with_name("model.onnx")))
+    features = env.get("MODEL_FEATURES")
     return create_app(
         path,
-        version=os.environ.get("MODEL_VERSION") or None,
-        device=os.environ.get("MODEL_DEVICE", "cpu"),
-        max_rows=int(os.environ.get("MAX_ROWS", "10000")),
+        version=env.get("MODEL_VERSION") or None,
+        device=env.get("MODEL_DEVICE", "cpu"),
+        max_rows=int(env.get("MAX_ROWS", "10000")),
         features=json.loads(features) if features else None,
-        ignore_extra=os.environ.get("EXTRA_FEATURES", "forbid") == "ignore",
+        ignore_extra=env.get("EXTRA_FEATURES", "forbid") == "ignore",
+        latency_buckets=_buckets(env.get("LATENCY_BUCKETS")) or LATENCY_BUCKETS,
+        prediction_buckets=_buckets(env.get("PREDICTION_BUCKETS")),
+        live_window_rows=int(env.get("LIVE_WINDOW_ROWS", "0")),
     )
+
+
+class ServerMetrics:
+    """The Prometheus metrics, each labelled with the model version, so one query can tell the
+    canary from stable whatever scrapes them."""
+
+    def __init__(
+        self, version: str, latency: Sequence[float], predictions: Sequence[float] | None
+    ) -> None:
+        self.version, self.registry = version, CollectorRegistry()
+        self.latency = Histogram(
+            "mlops_gate_request_duration_seconds",
+            "Request latency by endpoint and model version.",
+            ["endpoint", "version"],
+            registry=self.registry,
+            buckets=tuple(latency),
+        )
+        self.outcomes = Counter(
+            "mlops_gate_predictions",
+            "Predict requests by model version and status (ok, invalid, error).",
+            ["model_version", "status"],
+            registry=self.registry,
+        )
+        self.rows = Counter(
+            "mlops_gate_predicted_rows",
+            "Rows answered, by model version.",
+            ["model_version"],
+            registry=self.registry,
+        )
+        self.scores = Histogram(
+            "mlops_gate_prediction_score",
+            "Classifier probabilities by class and model version.",
+            ["version", "class"],
+            registry=self.registry,
+            buckets=SCORE_BUCKETS,
+        )
+        self.values = Histogram(
+            "mlops_gate_prediction_value",
+            "Regressor outputs by model version.",
+            ["version"],
+            registry=self.registry,
+            buckets=tuple(predictions or Histogram.DEFAULT_BUCKETS),
+        )
+
+    def answered(self, rows: int, result: dict[str, Any]) -> None:
+        self.outcomes.labels(self.version, "ok").inc()
+        self.rows.labels(self.version).inc(rows)
+        for value in result.get("predictions") or ():
+            self.values.labels(self.version).observe(value)
+        for scores in result.get("probabilities") or ():
+            classes = result.get("classes") or range(len(scores))
+            for name, score in zip(classes, scores, strict=False):
+                self.scores.labels(self.version, str(name)).observe(score)
+
+
+class LiveWindow:
+    """The last `size` rows answered and the model's output for each (0: kept off)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._rows: deque[tuple[dict[str, Any], Any]] = deque(maxlen=max(size, 1))
+        self._kind = "labels"
+        self._lock = threading.Lock()
+
+    def add(self, rows: list[dict[str, Any]], result: dict[str, Any]) -> None:
+        if self.size == 0:
+            return
+        kind = "predictions" if "predictions" in result else "labels"
+        outputs = result.get(kind) or [None] * len(rows)
+        with self._lock:
+            self._kind = kind
+            self._rows.extend(zip(rows, outputs, strict=True))
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            pairs = list(self._rows)
+        return {"kind": self._kind, "rows": [r for r, _ in pairs], "outputs": [o for _, o in pairs]}
+
+
+def _buckets(text: str | None) -> tuple[float, ...] | None:
+    return tuple(sorted(float(edge) for edge in text.split(","))) if text else None
 
 
 def _pick(outputs: list[Any], names: tuple[str, ...], fits: Callable[[Any], bool]) -> str | None:

@@ -53,12 +53,12 @@ def test_deploy_is_refused_until_a_gated_promotion(
     policy, name = _project(tmp_path, canary)
     env = {"MLFLOW_TRACKING_URI": registry_env.uri}
 
-    unchecked = run_cli("deploy", str(policy), "--dry-run", "--out", "k8s", cwd=tmp_path, env=env)
+    unchecked = run_cli("deploy", str(policy), cwd=tmp_path, env=env)  # --dry-run renders anyway
     assert unchecked.returncode == 2
     assert "evidence file not found" in unchecked.stderr
 
     _checked(policy, tmp_path, env)
-    refused = run_cli("deploy", str(policy), "--dry-run", "--out", "k8s", cwd=tmp_path, env=env)
+    refused = run_cli("deploy", str(policy), cwd=tmp_path, env=env)
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "deploy needs a gated promotion first" in refused.stderr
     assert f"is not registered as {name}" in refused.stderr
@@ -76,6 +76,7 @@ def test_kubernetes_dry_run_writes_valid_manifests_of_the_promoted_version(
         "analysis": {"max_error_rate": 0.01, "max_p95_ms": 120, "min_agreement": 0.99},
         "kubernetes": {"provider": "argo", "image": "ghcr.io/acme/model:1", "namespace": "ml"},
     }
+    canary["kubernetes"]["check_image"] = "ghcr.io/acme/mlops-gate:1"  # judges min_agreement
     policy, name = _project(tmp_path, canary)
     env = {"MLFLOW_TRACKING_URI": registry_env.uri}
     _checked(policy, tmp_path, env)
@@ -85,9 +86,9 @@ def test_kubernetes_dry_run_writes_valid_manifests_of_the_promoted_version(
     done = run_cli("deploy", str(policy), "--dry-run", "--out", "k8s", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "nothing applied (--dry-run)" in done.stdout
-    assert "min_agreement" in done.stderr  # judged only by the local target: said, not hidden
+    assert f"first deploy? no version holds {name}@production in the registry" in done.stdout
     objects = list(yaml.safe_load_all((tmp_path / "k8s" / "all.yaml").read_text()))
-    assert [obj["kind"] for obj in objects] == ["AnalysisTemplate", "Service", "Rollout"]
+    assert [obj["kind"] for obj in objects][-2:] == ["PodMonitor", "Rollout"]  # issue 14
     for obj in objects:
         assert problems(obj) == [], obj["kind"]
     rollout = objects[-1]
@@ -129,8 +130,11 @@ def test_github_target_creates_the_canary_deployment(
     assert deployment["payload"]["model"] == name
     assert deployment["payload"]["version"] == "1"
     assert deployment["payload"]["weight"] == 25
-    evidence_sha = json.loads((tmp_path / ".mlops-gate" / "deploy.json").read_text())["evidence"]
-    assert deployment["payload"]["evidence_sha256"] == evidence_sha["sha256"]
+    record = json.loads((tmp_path / ".mlops-gate" / "deploy.json").read_text())
+    assert deployment["payload"]["evidence_sha256"] == record["evidence"]["sha256"]
+    assert record["first_deploy"] is True  # said, with what a first rollout does: docs/deploy.md
+    assert "a GitHub Deployment leaves it to your CD" in done.stdout
+    assert done.stdout.rstrip().endswith("at 25%")  # the summary line stays last
 
     status = run_cli("deploy", str(policy), "--status", cwd=tmp_path, env=env)
     assert status.returncode == 0, status.stderr

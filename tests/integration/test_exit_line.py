@@ -32,7 +32,8 @@ def test_a_pass_that_cannot_be_recorded_says_exit_2_everywhere(tmp_path: Path, q
         promote={"model_name": "unrecorded", "alias": "champion"},
     )
     env = {"MLFLOW_TRACKING_URI": f"http://127.0.0.1:{_closed_port()}"}
-    args = ["--timeout", "5", "check", str(policy), *(["-q"] if quiet else [])]
+    # --record required: by default (auto) a run that cannot be recorded is a warning (issue 14).
+    args = ["--timeout", "5", "check", str(policy), "--record", "required", *(["-q"] * quiet)]
     done = run_cli(*args, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "(exit 0)" not in done.stdout + done.stderr

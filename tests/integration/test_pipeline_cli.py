@@ -178,6 +178,9 @@ def test_local_deploy_rolls_back_an_erroring_canary_and_moves_nothing(
     assert "error rate" in done.stdout
     assert f"{name}@production unchanged" in done.stdout
     assert _alias(registry_env.uri, name, "production") is None
+    # The release did not ship: its promotion is given back (the first one: to no champion).
+    assert _alias(registry_env.uri, name, "champion") is None
+    assert f"rolled back: {name}@champion -> no version (was 1)" in done.stdout
     assert _version_tags(registry_env.uri, name, "1")["mlops_gate.canary.status"] == "rolled_back"
     counts = json.loads((tmp_path / ".mlops-gate" / "deploy.json").read_text())["canary"][
         "requests"

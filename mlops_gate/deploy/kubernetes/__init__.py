@@ -1,5 +1,6 @@
-"""The `kubernetes` canary target (issue 6): Argo Rollouts or Istio manifests, applied with
-server-side apply when a kube context is configured, written as YAML with `--dry-run`.
+"""The `kubernetes` canary target (issues 6, 14): Argo Rollouts, Flagger or Istio manifests,
+applied with server-side apply when a kube context is configured, written as YAML with
+`--dry-run`; `live_check` is the Job that judges agreement and drift in the cluster.
 
 Nothing here imports the `kubernetes` client until a cluster is contacted.
 """
@@ -13,17 +14,20 @@ from mlops_gate.deploy.kubernetes.control import (
     kubernetes_status,
     resolve_stable_image,
 )
+from mlops_gate.deploy.kubernetes.files import to_yaml, write_manifests
 from mlops_gate.deploy.kubernetes.render import (
+    PLACEHOLDER_VERSION,
     KubernetesError,
+    LiveInputs,
     render_manifests,
-    to_yaml,
     unjudged_analysis,
-    write_manifests,
 )
 
 __all__ = [
+    "PLACEHOLDER_VERSION",
     "CanaryStatus",
     "KubernetesError",
+    "LiveInputs",
     "apply_manifests",
     "connect",
     "istio_set_weight",

@@ -5,17 +5,23 @@ through `ApiClient.call_api` to the resources' fixed REST paths, so no discovery
 made and the custom resources (Argo, Istio) need no generated client. Apply is Kubernetes'
 server-side apply: `PATCH` with `application/apply-patch+yaml`, `fieldManager=mlops-gate`, and
 `force=false` unless asked, so a field another manager owns is a conflict, never overwritten.
+
+Time: a `Cluster` holds one `Deadline` (the command's `--timeout`) for all its requests, and each
+request, its body included, runs through `Deadline.run`: the client's own timeouts bound each
+socket read, so an API server trickling its answer could otherwise hold a command for ever
+(issue 13, item 4).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S, Deadline, DeadlineExceeded
 from mlops_gate.deploy.kubernetes.render import KubernetesError, Manifest
 from mlops_gate.errors import DependencyError
 from mlops_gate.policy.model import CanarySpec, KubernetesSpec
@@ -24,7 +30,7 @@ FIELD_MANAGER = "mlops-gate"
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
 CONNECT_TIMEOUT_S = 5.0
-DEFAULT_TIMEOUT_S = 30.0
+REQUEST_TIMEOUT_S = 30.0  # one socket read at most; the deadline bounds the whole
 # (apiVersion, kind) -> REST collection path (namespaced); the only kinds the target renders.
 RESOURCES: dict[tuple[str, str], str] = {
     ("v1", "Service"): "/api/v1/namespaces/{ns}/services",
@@ -39,10 +45,24 @@ RESOURCES: dict[tuple[str, str], str] = {
     ("networking.istio.io/v1", "DestinationRule"): (
         "/apis/networking.istio.io/v1/namespaces/{ns}/destinationrules"
     ),
+    ("v1", "ConfigMap"): "/api/v1/namespaces/{ns}/configmaps",
+    ("networking.k8s.io/v1", "Ingress"): "/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses",
+    ("monitoring.coreos.com/v1", "PodMonitor"): (
+        "/apis/monitoring.coreos.com/v1/namespaces/{ns}/podmonitors"
+    ),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): (
+        "/apis/monitoring.coreos.com/v1/namespaces/{ns}/servicemonitors"
+    ),
+    ("flagger.app/v1beta1", "Canary"): "/apis/flagger.app/v1beta1/namespaces/{ns}/canaries",
+    ("flagger.app/v1beta1", "MetricTemplate"): (
+        "/apis/flagger.app/v1beta1/namespaces/{ns}/metrictemplates"
+    ),
 }
 _INSTALL_HINTS = {
     "argoproj.io": "is Argo Rollouts installed in the cluster?",
     "networking.istio.io": "is Istio (1.22 or later, for networking.istio.io/v1) installed?",
+    "monitoring.coreos.com": "is the Prometheus Operator installed? (or set monitor: annotations)",
+    "flagger.app": "is Flagger installed in the cluster?",
 }
 
 
@@ -54,6 +74,10 @@ class Cluster:
     namespace: str
     context: str
     timeout_s: float = DEFAULT_TIMEOUT_S
+    deadline: Deadline = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deadline = Deadline(self.timeout_s)
 
     def __enter__(self) -> Cluster:
         return self
@@ -126,30 +150,43 @@ class Cluster:
         headers = {"Accept": "application/json"}
         if content_type:
             headers["Content-Type"] = content_type
+        request = {"query_params": query or [], "header_params": headers, "body": body}
         try:
-            response = self.api.call_api(
-                path,
-                method,
-                query_params=query or [],
-                header_params=headers,
-                body=body,
-                auth_settings=["BearerToken"],
-                _return_http_data_only=True,
-                _preload_content=False,
-                _request_timeout=(CONNECT_TIMEOUT_S, self.timeout_s),
-            )
+            data = self.deadline.run(self._request, path, method, request)
         except ApiException as exc:
             if exc.status == 404 and missing_ok:
                 raise _Missing from None
             raise self._refused(target, exc.status, exc.body) from None
-        except HTTPError as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise KubernetesError(
-                f"the Kubernetes API server {self.server} (context {self.context}) is unreachable: "
-                f"{_short(str(reason))}"
+        except DeadlineExceeded:
+            raise self._unreachable(
+                f"no answer to {target.verb} {target.what} within {self.timeout_s:g} s"
             ) from None
-        data: Manifest = json.loads(response.data or b"{}")
-        return data
+        except HTTPError as exc:
+            raise self._unreachable(_short(str(getattr(exc, "reason", None) or exc))) from None
+        manifest: Manifest = json.loads(data or b"{}")
+        return manifest
+
+    def _request(self, path: str, method: str, request: dict[str, Any]) -> bytes:
+        """One request and its whole body (read here, so the deadline covers it too)."""
+        response = self.api.call_api(
+            path,
+            method,
+            **request,
+            auth_settings=["BearerToken"],
+            _return_http_data_only=True,
+            _preload_content=False,
+            _request_timeout=(
+                self.deadline.cap(CONNECT_TIMEOUT_S),
+                self.deadline.cap(REQUEST_TIMEOUT_S),
+            ),
+        )
+        return bytes(response.data or b"")
+
+    def _unreachable(self, reason: str) -> KubernetesError:
+        return KubernetesError(
+            f"the Kubernetes API server {self.server} (context {self.context}) is unreachable: "
+            f"{reason}"
+        )
 
     def _refused(self, target: _Target, status: int, body: Any) -> KubernetesError:
         verb = target.verb

@@ -1,16 +1,17 @@
-"""Argo Rollouts: a `Rollout` with canary steps and an `AnalysisTemplate` from the thresholds.
+"""Argo Rollouts: a `Rollout` with traffic routing, background analysis from the thresholds, and
+the live check as an analysis step (issue 14).
 
-Each step is `setWeight`, a `pause` of `step_duration`, and an inline `analysis` run of the
-template, so a step must hold before the next one starts (the local target's rule). Without
-traffic routing Argo approximates a weight by the share of canary pods.
-
-The metrics are PromQL over the serving app's own metrics (mlops_gate/serving/app.py):
-`mlops_gate_predictions_total{status}` and `mlops_gate_request_duration_seconds` (endpoint
-`/predict`), selected by the `namespace` and `pod` target labels that Prometheus' Kubernetes
-service discovery sets (kube-prometheus does), and the canary's pod-template hash, which Argo
-passes as an argument. A query with too little data yields NaN, which satisfies neither the
-success nor the failure condition: the measurement is Inconclusive and the rollout pauses for a
-person (`deploy --promote-now` or `--abort`), as "could not decide" is never a pass here.
+- Traffic routing (`kubernetes.traffic_routing`: istio, smi, nginx; `routing.py`) with canary and
+  stable Services, so `setWeight: 10` is a tenth of the requests, not a share of the pods.
+- Background analysis: the AnalysisTemplate `<app>-canary-analysis` starts with the first weight
+  and measures every `analysis.interval` (at most `step_duration`, so each step is measured)
+  until the rollout ends; `failure_limit` failed measurements abort, `inconclusive_limit`
+  inconclusive ones (too little data) pause for a person (`deploy --promote-now` or `--abort`).
+  The PromQL (`promql.py`) selects the canary's and stable pods by the pod-template hashes Argo
+  passes as arguments (pods are named `<rollout>-<hash>-<random>`).
+- Each step below 100 is `setWeight`, a `pause` of `step_duration` and, when `min_agreement` or
+  `drift` is set, the live check Job (`live_job.py`), so the step holds before the next starts.
+- A PodMonitor or ServiceMonitor (`monitor.py`) has Prometheus scrape the pods.
 """
 
 from __future__ import annotations
@@ -18,42 +19,74 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mlops_gate.deploy.kubernetes import promql
+from mlops_gate.deploy.kubernetes.live_job import live_check_name, live_check_objects
+from mlops_gate.deploy.kubernetes.monitor import monitor
 from mlops_gate.deploy.kubernetes.render import (
     NAME,
     TRACK,
     KubernetesError,
+    LiveInputs,
     Manifest,
     Release,
     metadata,
     pod_template,
-    service,
 )
-from mlops_gate.policy.model import AnalysisSpec, CanarySpec
+from mlops_gate.deploy.kubernetes.routing import (
+    argo_routing_objects,
+    argo_traffic_routing,
+    canary_service,
+    stable_service,
+)
+from mlops_gate.policy.model import CanarySpec
 
 API_VERSION = "argoproj.io/v1alpha1"
-PREDICTIONS = "mlops_gate_predictions_total"
-LATENCY = "mlops_gate_request_duration_seconds_bucket"
 
 
-def render_argo(release: Release, spec: CanarySpec, app: str) -> list[Manifest]:
-    """AnalysisTemplate (when any threshold is set), Service, Rollout."""
+def render_argo(
+    release: Release, spec: CanarySpec, app: str, live: LiveInputs | None = None
+) -> list[Manifest]:
+    """Templates, the live check's ConfigMap, Services, the route, the monitor, the Rollout."""
     if spec.mode == "shadow":
         raise KubernetesError(
             "deploy.canary.mode: shadow needs provider: istio (a mirrored route); "
-            "Argo Rollouts without traffic routing can only split traffic"
+            "an Argo canary splits the traffic"
         )
     kube = spec.kubernetes
     template = analysis_template(release, spec, app)
-    objects = [template] if template else []
-    return [*objects, service(app, release, kube), rollout(release, spec, app, template)]
+    checks = live_check_objects(release, spec, app, live)
+    scrape = monitor(release, kube, app)
+    return [
+        *([template] if template else []),
+        *checks,
+        *argo_routing_objects(release, kube, app),
+        *([scrape] if scrape else []),
+        rollout(release, spec, app, background=template is not None, live_check=bool(checks)),
+    ]
 
 
 def template_name(app: str) -> str:
     return f"{app}-canary-analysis"
 
 
-def rollout(release: Release, spec: CanarySpec, app: str, template: Manifest | None) -> Manifest:
+def rollout(
+    release: Release, spec: CanarySpec, app: str, *, background: bool, live_check: bool
+) -> Manifest:
     kube = spec.kubernetes
+    canary: dict[str, Any] = {
+        "canaryService": canary_service(app),
+        "stableService": stable_service(app),
+        "canaryMetadata": {"labels": {TRACK: "canary"}},
+        "stableMetadata": {"labels": {TRACK: "stable"}},
+        "trafficRouting": argo_traffic_routing(kube, app),
+    }
+    if background:  # from the first weight (step 0) on, until the rollout ends
+        canary["analysis"] = {
+            "templates": [{"templateName": template_name(app)}],
+            "args": _args(spec),
+            "startingStep": 1,
+        }
+    canary["steps"] = steps(spec, live_check_name(app) if live_check else None)
     return {
         "apiVersion": API_VERSION,
         "kind": "Rollout",
@@ -62,28 +95,21 @@ def rollout(release: Release, spec: CanarySpec, app: str, template: Manifest | N
             "replicas": kube.replicas,
             "revisionHistoryLimit": 3,
             "selector": {"matchLabels": {NAME: app}},
-            "template": pod_template(app, release.image, release, kube, {}),
-            "strategy": {
-                "canary": {
-                    "canaryMetadata": {"labels": {TRACK: "canary"}},
-                    "stableMetadata": {"labels": {TRACK: "stable"}},
-                    "steps": steps(spec, template_name(app) if template else None),
-                }
-            },
+            "template": pod_template(app, release.image, release, spec, {}),
+            "strategy": {"canary": canary},
         },
     }
 
 
-def steps(spec: CanarySpec, template: str | None) -> list[dict[str, Any]]:
-    """setWeight → pause → analysis per step below 100; reaching 100 ends the rollout."""
+def steps(spec: CanarySpec, live_check: str | None) -> list[dict[str, Any]]:
+    """setWeight → pause (→ live check) per step below 100; reaching 100 ends the rollout."""
     out: list[dict[str, Any]] = []
     for weight in spec.steps:
         out.append({"setWeight": weight})
         if weight < 100:
             out.append({"pause": {"duration": f"{math.ceil(spec.step_duration)}s"}})
-            if template:
-                run = {"templates": [{"templateName": template}], "args": _args(spec)}
-                out.append({"analysis": run})
+            if live_check:
+                out.append({"analysis": {"templates": [{"templateName": live_check}]}})
     return out
 
 
@@ -94,9 +120,14 @@ def _args(spec: CanarySpec) -> list[dict[str, Any]]:
     return args
 
 
+def interval_s(spec: CanarySpec) -> int:
+    """Seconds between measurements: `analysis.interval`, at most a step, so each is measured."""
+    return max(5, math.ceil(min(spec.analysis.interval, spec.step_duration)))
+
+
 def analysis_template(release: Release, spec: CanarySpec, app: str) -> Manifest | None:
-    """The thresholds Prometheus can judge; None when the policy sets none of them."""
-    metrics = analysis_metrics(spec.analysis, spec, app)
+    """The thresholds Prometheus judges; None when the policy sets none of them."""
+    metrics = analysis_metrics(spec, app)
     if not metrics:
         return None
     args: list[dict[str, Any]] = [{"name": "canary-hash"}]
@@ -110,52 +141,39 @@ def analysis_template(release: Release, spec: CanarySpec, app: str) -> Manifest 
     }
 
 
-def analysis_metrics(analysis: AnalysisSpec, spec: CanarySpec, app: str) -> list[dict[str, Any]]:
-    """requests (judged first), error-rate, p95-ms, p95-ratio: those the policy sets."""
-    address = spec.kubernetes.prometheus
-    window = f"{max(60, math.ceil(spec.step_duration))}s"  # a few scrapes at least, for rate()
-    canary = _selector(spec.kubernetes.namespace, app, "canary-hash")
-    limits: list[tuple[str, str, float]] = []
-    if analysis.max_error_rate is not None:
-        errors = f'sum(rate({PREDICTIONS}{{{canary},status="error"}}[{window}])) or vector(0)'
-        total = f"sum(rate({PREDICTIONS}{{{canary}}}[{window}])) or vector(0)"
-        limits.append(("error-rate", f"({errors}) / ({total})", analysis.max_error_rate))
-    if analysis.max_p95_ms is not None:
-        limits.append(("p95-ms", _p95_ms(canary, window), analysis.max_p95_ms))
+def analysis_metrics(spec: CanarySpec, app: str) -> list[dict[str, Any]]:
+    """error-rate, p95-ms, p95-ratio (those the policy sets), measured in the background."""
+    analysis, kube = spec.analysis, spec.kubernetes
+    every = interval_s(spec)
+    pods = promql.Selectors(_pods(kube.namespace, app, "canary-hash"), "")
     if analysis.max_p95_ratio is not None:
-        stable = _selector(spec.kubernetes.namespace, app, "stable-hash")
-        ratio = f"({_p95_ms(canary, window)}) / ({_p95_ms(stable, window)})"
-        limits.append(("p95-ratio", ratio, analysis.max_p95_ratio))
-    if not limits:
-        return []
-    served = f"sum(increase({PREDICTIONS}{{{canary}}}[{window}])) or vector(0)"
-    # A step is judged only once the canary served min_requests; fewer is Inconclusive.
-    requests = _metric(
-        "requests", served, address, f"result[0] >= {spec.min_requests}", "result[0] < 0"
+        pods = promql.Selectors(pods.canary, _pods(kube.namespace, app, "stable-hash"))
+    limits = promql.limits(
+        analysis.max_error_rate,
+        analysis.max_p95_ms,
+        analysis.max_p95_ratio,
+        pods,
+        f"{promql.window_s(every)}s",
+        spec.min_requests,
     )
-    # Both conditions: NaN (no data) satisfies neither and is Inconclusive, never a pass.
-    return [requests] + [
-        _metric(name, query, address, f"result[0] <= {limit!r}", f"result[0] > {limit!r}")
-        for name, query, limit in limits
+    schedule: dict[str, Any] = {"interval": f"{every}s", "initialDelay": f"{every}s"}
+    if analysis.count is not None:
+        schedule["count"] = analysis.count
+    schedule["failureLimit"] = analysis.failure_limit
+    schedule["inconclusiveLimit"] = analysis.inconclusive_limit
+    return [
+        {
+            "name": found.name,
+            **schedule,
+            # Both conditions: NaN (too little data) meets neither and is Inconclusive.
+            "successCondition": f"result[0] <= {found.limit!r}",
+            "failureCondition": f"result[0] > {found.limit!r}",
+            "provider": {"prometheus": {"address": kube.prometheus, "query": found.query}},
+        }
+        for found in limits
     ]
 
 
-def _metric(name: str, query: str, address: str, success: str, failure: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "successCondition": success,
-        "failureCondition": failure,
-        "provider": {"prometheus": {"address": address, "query": query}},
-    }
-
-
-def _selector(namespace: str, app: str, hash_arg: str) -> str:
+def _pods(namespace: str, app: str, hash_arg: str) -> str:
     # Argo names a rollout's pods <rollout>-<pod-template-hash>-<random>.
     return f'namespace="{namespace}",pod=~"{app}-{{{{args.{hash_arg}}}}}-.*"'
-
-
-def _p95_ms(selector: str, window: str) -> str:
-    buckets = f'{LATENCY}{{{selector},endpoint="/predict"}}'
-    return (
-        f"(histogram_quantile(0.95, sum by (le) (rate({buckets}[{window}]))) * 1000) or vector(NaN)"
-    )

@@ -2,8 +2,10 @@
 
 Argo Rollouts, as `kubectl argo rollouts` does it: abort is a merge patch of the Rollout's status
 subresource, `{"status": {"abort": true}}`; promote-full unpauses `spec.paused` when set and
-patches `{"status": {"promoteFull": true}}`. Istio: the VirtualService's weights are the state;
-abort routes 100/0 to stable, promote-now 0/100 to the canary.
+patches `{"status": {"promoteFull": true}}`. Flagger: the Canary's status is the state;
+promote-now sets `spec.skipAnalysis` (Flagger then promotes without checks); Flagger has no abort
+request (`flagger_abort` says what to do instead). Istio: the VirtualService's weights are the
+state; abort routes 100/0 to stable, promote-now 0/100 to the canary.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S
 from mlops_gate.deploy.kubernetes import istio
-from mlops_gate.deploy.kubernetes.apply import DEFAULT_TIMEOUT_S, Cluster, connect
+from mlops_gate.deploy.kubernetes.apply import Cluster, connect
 from mlops_gate.deploy.kubernetes.argo import API_VERSION as ARGO
+from mlops_gate.deploy.kubernetes.flagger import API_VERSION as FLAGGER
 from mlops_gate.deploy.kubernetes.render import KubernetesError, app_name
 from mlops_gate.policy.model import CanarySpec
 
@@ -39,22 +43,34 @@ class CanaryStatus:
 
 
 def kubernetes_status(
-    policy_name: str, spec: CanarySpec, *, kubeconfig: str | Path | None = None
+    policy_name: str,
+    spec: CanarySpec,
+    *,
+    kubeconfig: str | Path | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> CanaryStatus:
     """The Rollout's phase and step (argo), or the VirtualService's weights (istio)."""
     app = app_name(policy_name, spec.kubernetes)
-    with _connect(spec, kubeconfig) as cluster:
+    with _connect(spec, kubeconfig, timeout_s) as cluster:
         if spec.kubernetes.provider == "argo":
             return rollout_status(_rollout(cluster, app))
+        if spec.kubernetes.provider == "flagger":
+            return canary_status(_flagger_canary(cluster, app))
         return route_status(_virtual_service(cluster, app))
 
 
 def kubernetes_abort(
-    policy_name: str, spec: CanarySpec, *, kubeconfig: str | Path | None = None
+    policy_name: str,
+    spec: CanarySpec,
+    *,
+    kubeconfig: str | Path | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> CanaryStatus:
     """Send every request back to the stable version."""
     app = app_name(policy_name, spec.kubernetes)
-    with _connect(spec, kubeconfig) as cluster:
+    if spec.kubernetes.provider == "flagger":
+        raise KubernetesError(flagger_abort(app))
+    with _connect(spec, kubeconfig, timeout_s) as cluster:
         if spec.kubernetes.provider == "argo":
             _rollout(cluster, app)  # a clear error when there is none
             patched = cluster.merge_patch(
@@ -65,11 +81,15 @@ def kubernetes_abort(
 
 
 def kubernetes_promote_now(
-    policy_name: str, spec: CanarySpec, *, kubeconfig: str | Path | None = None
+    policy_name: str,
+    spec: CanarySpec,
+    *,
+    kubeconfig: str | Path | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> CanaryStatus:
     """Skip the remaining steps and analysis: the canary takes all the traffic."""
     app = app_name(policy_name, spec.kubernetes)
-    with _connect(spec, kubeconfig) as cluster:
+    with _connect(spec, kubeconfig, timeout_s) as cluster:
         if spec.kubernetes.provider == "argo":
             rollout = _rollout(cluster, app)
             if rollout.get("spec", {}).get("paused"):
@@ -78,28 +98,41 @@ def kubernetes_promote_now(
                 ARGO, "Rollout", app, {"status": {"promoteFull": True}}, subresource="status"
             )
             return rollout_status(patched)
+        if spec.kubernetes.provider == "flagger":
+            _flagger_canary(cluster, app)
+            skip = {"spec": {"skipAnalysis": True}}
+            return canary_status(cluster.merge_patch(FLAGGER, "Canary", app, skip))
         return _route(cluster, spec, app, 100, shadow=False)
 
 
 def istio_set_weight(
-    policy_name: str, spec: CanarySpec, weight: int, *, kubeconfig: str | Path | None = None
+    policy_name: str,
+    spec: CanarySpec,
+    weight: int,
+    *,
+    kubeconfig: str | Path | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> CanaryStatus:
     """Move the istio canary to `weight` percent (mirrored, in shadow mode): one step."""
     if not 0 <= weight <= 100:
         raise KubernetesError(f"a weight is a percentage, got {weight}")
     app = app_name(policy_name, spec.kubernetes)
-    with _connect(spec, kubeconfig) as cluster:
+    with _connect(spec, kubeconfig, timeout_s) as cluster:
         return _route(cluster, spec, app, weight, shadow=spec.mode == "shadow")
 
 
 def resolve_stable_image(
-    policy_name: str, spec: CanarySpec, *, kubeconfig: str | Path | None = None
+    policy_name: str,
+    spec: CanarySpec,
+    *,
+    kubeconfig: str | Path | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> str:
     """istio: the image serving today, read from the cluster (the canary's, once promoted)."""
     if spec.kubernetes.stable_image:
         return spec.kubernetes.stable_image
     app = app_name(policy_name, spec.kubernetes)
-    with _connect(spec, kubeconfig) as cluster:
+    with _connect(spec, kubeconfig, timeout_s) as cluster:
         route = cluster.get(istio.API_VERSION, "VirtualService", app)
         promoted = route is not None and istio.weights(route).get("canary") == 100
         track: istio.Track = "canary" if promoted else "stable"
@@ -156,6 +189,33 @@ def _message(status: dict[str, Any]) -> str:
     return "; ".join(part for part in (message, ", ".join(reasons)) if part)
 
 
+def canary_status(canary: dict[str, Any]) -> CanaryStatus:
+    """A Flagger Canary's phase (Progressing, Promoting, Succeeded, Failed, ...) and weight."""
+    status = canary.get("status") or {}
+    phase = str(status.get("phase") or "unknown").lower()
+    weight = status.get("canaryWeight")
+    if weight is None:
+        weight = 100 if phase == "succeeded" else 0
+    details = {
+        "canary": canary.get("metadata", {}).get("name"),
+        "phase": status.get("phase"),
+        "failed_checks": status.get("failedChecks"),
+        "iterations": status.get("iterations"),
+        "skip_analysis": bool(canary.get("spec", {}).get("skipAnalysis")),
+    }
+    conditions = status.get("conditions") or []
+    message = "; ".join(str(c.get("message")) for c in conditions if c.get("message"))
+    return CanaryStatus("kubernetes/flagger", phase, float(weight), message, details)
+
+
+def flagger_abort(app: str) -> str:
+    return (
+        f"flagger has no abort request: Flagger rolls Canary {app} back by itself when "
+        "`failure_limit + 1` checks fail; to stop it now, re-apply the stable image to "
+        f"Deployment {app} (Flagger then restarts the analysis from the primary)"
+    )
+
+
 def route_status(virtual_service: dict[str, Any]) -> CanaryStatus:
     weights = istio.weights(virtual_service)
     canary = weights.get("canary", weights.get("canary-mirror", 0.0))
@@ -189,6 +249,16 @@ def _rollout(cluster: Cluster, app: str) -> dict[str, Any]:
     return found
 
 
+def _flagger_canary(cluster: Cluster, app: str) -> dict[str, Any]:
+    found = cluster.get(FLAGGER, "Canary", app)
+    if found is None:
+        raise KubernetesError(
+            f"no Canary {app} in namespace {cluster.namespace} (context {cluster.context}): "
+            "nothing was deployed there yet"
+        )
+    return found
+
+
 def _virtual_service(cluster: Cluster, app: str) -> dict[str, Any]:
     found = cluster.get(istio.API_VERSION, "VirtualService", app)
     if found is None:
@@ -199,5 +269,6 @@ def _virtual_service(cluster: Cluster, app: str) -> dict[str, Any]:
     return found
 
 
-def _connect(spec: CanarySpec, kubeconfig: str | Path | None) -> Cluster:
-    return connect(spec.kubernetes, kubeconfig=kubeconfig, timeout_s=DEFAULT_TIMEOUT_S)
+def _connect(spec: CanarySpec, kubeconfig: str | Path | None, timeout_s: float) -> Cluster:
+    """A connection whose requests all share one deadline of `timeout_s` (the command's)."""
+    return connect(spec.kubernetes, kubeconfig=kubeconfig, timeout_s=timeout_s)

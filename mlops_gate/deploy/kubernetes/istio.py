@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from mlops_gate.deploy.kubernetes.monitor import monitor
 from mlops_gate.deploy.kubernetes.render import (
+    APP,
     NAME,
     PREFIX,
     TRACK,
@@ -29,12 +31,14 @@ Track = Literal["stable", "canary"]
 def render_istio(release: Release, spec: CanarySpec, app: str, stable_image: str) -> list[Manifest]:
     """Service, both Deployments, DestinationRule, then the VirtualService at the first step."""
     kube = spec.kubernetes
+    scrape = monitor(release, kube, app)
     return [
-        service(app, release, kube),
-        deployment(release, kube, app, "stable", stable_image),
-        deployment(release, kube, app, "canary", release.image),
+        service(app, app, release, kube),
+        deployment(release, spec, app, "stable", stable_image),
+        deployment(release, spec, app, "canary", release.image),
         destination_rule(release, kube, app),
         virtual_service(release, kube, app, spec.steps[0], shadow=spec.mode == "shadow"),
+        *([scrape] if scrape else []),
     ]
 
 
@@ -46,22 +50,23 @@ def host(app: str, namespace: str) -> str:
     return f"{app}.{namespace}.svc.cluster.local"
 
 
-def deployment(
-    release: Release, kube: KubernetesSpec, app: str, track: Track, image: str
-) -> Manifest:
+def deployment(release: Release, spec: CanarySpec, app: str, track: Track, image: str) -> Manifest:
     """The stable Deployment keeps its own image; only its routing labels are the release's."""
+    kube = spec.kubernetes
     selector = {NAME: app, TRACK: track}
-    template = pod_template(app, image, release, kube, {TRACK: track, "version": track})
+    template = pod_template(app, image, release, spec, {TRACK: track, "version": track})
     name = deployment_name(app, track)
     meta = metadata(name, kube.namespace, release, app=app, labels={TRACK: track})
     if track == "stable":  # the stable pods do not run the release being shipped
-        template["metadata"]["labels"] = {NAME: app, "app": app, TRACK: track, "version": track}
+        labels = {NAME: app, "app": app, APP: app, TRACK: track, "version": track}
+        template["metadata"]["labels"] = labels
         template["metadata"]["annotations"] = {
             key: value
             for key, value in template["metadata"]["annotations"].items()
             if key.startswith("prometheus.io/")
         }
-        template["spec"]["containers"][0].pop("env")
+        container = template["spec"]["containers"][0]  # its own version, the same buckets
+        container["env"] = [e for e in container["env"] if e["name"] != "MODEL_VERSION"]
         meta["labels"] = {k: v for k, v in meta["labels"].items() if not _about_release(k)}
         meta["annotations"] = {
             k: v for k, v in meta["annotations"].items() if not _about_release(k)

@@ -1,23 +1,28 @@
-"""Rendering of the `kubernetes` canary target (issue 6): plain dicts, no cluster, no client.
+"""Rendering of the `kubernetes` canary target (issues 6, 14): plain dicts, no cluster, no client.
 
-`render_manifests` returns the objects in apply order (what a Rollout or a route refers to comes
-first); `write_manifests` writes them as YAML for `deploy --dry-run --out DIR`.
+`render_manifests` returns the objects in apply order (what a Rollout, a Canary or a route refers
+to comes first); `files.write_manifests` writes them as YAML for `deploy --dry-run --out DIR`.
+The pieces every provider shares live here: the release's identity (labels, annotations), the
+serving pod, the Services and the Prometheus scrape config (`monitor.py`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from mlops_gate.deploy.kubernetes import promql
 from mlops_gate.errors import MlopsGateError
 from mlops_gate.policy.model import CanarySpec, KubernetesSpec
 
 Manifest = dict[str, Any]
 PREFIX = "mlops-gate.io"
 TRACK = f"{PREFIX}/track"  # stable | canary: Istio subsets and Argo's ephemeral pod metadata
+APP = f"{PREFIX}/app"  # on every pod of the app, whatever a provider renames (Flagger's -primary)
+SERVICE_ROLE = f"{PREFIX}/service"  # root: the Service over every pod, the one a monitor scrapes
 NAME = "app.kubernetes.io/name"
+PLACEHOLDER_VERSION = "unpromoted"  # `deploy --dry-run` before a gated promotion (issue 14)
 # Label values: at most 63 characters, alphanumeric at both ends (k8s "Labels and Selectors").
 _LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
@@ -29,13 +34,16 @@ class KubernetesError(MlopsGateError):
 
 @dataclass(frozen=True)
 class Release:
-    """What is being shipped, as the manifests record it in labels and annotations."""
+    """What is being shipped, as the manifests record it in labels and annotations.
+
+    `placeholder` says why `version` is not a registry version (a dry run before promotion)."""
 
     policy: str
     image: str
     model_sha256: str
     evidence_sha256: str
     version: str
+    placeholder: str | None = None
 
     def labels(self) -> dict[str, str]:
         """Short, selectable facts (label values cannot hold a 64-character sha256)."""
@@ -43,17 +51,29 @@ class Release:
             "app.kubernetes.io/managed-by": "mlops-gate",
             f"{PREFIX}/policy": label_value(self.policy),
             f"{PREFIX}/model-version": label_value(self.version),
-            f"{PREFIX}/model-sha256-prefix": self.model_sha256[:12],
+            f"{PREFIX}/model-sha256-prefix": label_value(self.model_sha256[:12]),
         }
 
     def annotations(self) -> dict[str, str]:
-        return {
+        notes = {
             f"{PREFIX}/policy": self.policy,
             f"{PREFIX}/model-version": self.version,
             f"{PREFIX}/model-sha256": self.model_sha256,
             f"{PREFIX}/evidence-sha256": self.evidence_sha256,
             f"{PREFIX}/image": self.image,
         }
+        if self.placeholder:
+            notes[f"{PREFIX}/placeholder"] = self.placeholder
+        return notes
+
+
+@dataclass(frozen=True)
+class LiveInputs:
+    """What the in-cluster live check judges with (argo): the model's task and, for drift, the
+    profile of `data.reference` (`profile.reference_profile`)."""
+
+    task: str
+    reference: dict[str, Any] | None = None
 
 
 def render_manifests(
@@ -65,12 +85,14 @@ def render_manifests(
     version: str,
     image: str | None = None,
     stable_image: str | None = None,
+    live: LiveInputs | None = None,
+    placeholder: str | None = None,
 ) -> list[Manifest]:
     """The canary's objects for `spec.kubernetes.provider`, in apply order.
 
     `image` defaults to `spec.kubernetes.image`; istio also needs the stable image
-    (`stable_image`, else `spec.kubernetes.stable_image`; `apply.resolve_stable_image` reads it
-    from the cluster).
+    (`stable_image`, else `spec.kubernetes.stable_image`; `control.resolve_stable_image` reads it
+    from the cluster); argo's live check needs `live` when min_agreement or drift is set.
     """
     kube = spec.kubernetes
     release = Release(
@@ -79,12 +101,17 @@ def render_manifests(
         model_sha256=model_sha256,
         evidence_sha256=evidence_sha256,
         version=version,
+        placeholder=placeholder,
     )
     app = app_name(policy_name, kube)
     if kube.provider == "argo":
         from mlops_gate.deploy.kubernetes.argo import render_argo
 
-        return render_argo(release, spec, app)
+        return render_argo(release, spec, app, live)
+    if kube.provider == "flagger":
+        from mlops_gate.deploy.kubernetes.flagger import render_flagger
+
+        return render_flagger(release, spec, app)
     from mlops_gate.deploy.kubernetes.istio import render_istio
 
     stable = _required(
@@ -134,48 +161,66 @@ def metadata(
     }
 
 
+def live_checked(spec: CanarySpec) -> bool:
+    """Whether argo runs the live check Job (min_agreement or drift, judged on live traffic)."""
+    analysis = spec.analysis
+    judged = analysis.min_agreement is not None or analysis.drift is not None
+    return judged and spec.kubernetes.provider == "argo"
+
+
 def pod_template(
-    app: str, image: str, release: Release, kube: KubernetesSpec, labels: dict[str, str]
+    app: str, image: str, release: Release, spec: CanarySpec, labels: dict[str, str]
 ) -> dict[str, Any]:
-    """The serving image's pod: MODEL_VERSION labels its metrics, /ready and /health probe it."""
-    port = kube.port
-    probe = {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5}
+    """The serving image's pod: MODEL_VERSION labels its metrics, LATENCY_BUCKETS puts the p95
+    limit on a histogram edge, /ready and /health probe it."""
+    kube = spec.kubernetes
+    annotations = release.annotations()
+    if kube.monitor == "annotations":  # the conventional scrape annotations
+        annotations |= {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(kube.port),
+            "prometheus.io/path": "/metrics",
+        }
+    pod_labels = {NAME: app, "app": app, APP: app, **release.labels(), **labels}
     return {
-        "metadata": {
-            "labels": {NAME: app, "app": app, **release.labels(), **labels},
-            "annotations": {
-                **release.annotations(),
-                # the conventional scrape annotations; see docs/deploy.md on Prometheus labels
-                "prometheus.io/scrape": "true",
-                "prometheus.io/port": str(port),
-                "prometheus.io/path": "/metrics",
-            },
-        },
-        "spec": {
-            "containers": [
-                {
-                    "name": "model",
-                    "image": image,
-                    "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
-                    "env": [{"name": "MODEL_VERSION", "value": release.version}],
-                    "readinessProbe": probe,
-                    "livenessProbe": {
-                        "httpGet": {"path": "/health", "port": "http"},
-                        "periodSeconds": 10,
-                        "failureThreshold": 3,
-                    },
-                }
-            ]
+        "metadata": {"labels": pod_labels, "annotations": annotations},
+        "spec": {"containers": [_container(image, release, spec)]},
+    }
+
+
+def _container(image: str, release: Release, spec: CanarySpec) -> dict[str, Any]:
+    kube = spec.kubernetes
+    env = [
+        {"name": "MODEL_VERSION", "value": release.version},
+        {"name": "LATENCY_BUCKETS", "value": promql.buckets_env(spec.analysis.max_p95_ms)},
+    ]
+    if live_checked(spec):  # the live check replays the canary's last rows against stable
+        env.append({"name": "LIVE_WINDOW_ROWS", "value": str(kube.live_window_rows)})
+        env.append({"name": "EXTRA_FEATURES", "value": "ignore"})
+    return {
+        "name": "model",
+        "image": image,
+        "ports": [{"name": "http", "containerPort": kube.port, "protocol": "TCP"}],
+        "env": env,
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5},
+        "livenessProbe": {
+            "httpGet": {"path": "/health", "port": "http"},
+            "periodSeconds": 10,
+            "failureThreshold": 3,
         },
     }
 
 
-def service(app: str, release: Release, kube: KubernetesSpec) -> Manifest:
-    """One Service over every pod of the app (stable and canary); routing splits it."""
+def service(
+    name: str, app: str, release: Release, kube: KubernetesSpec, *, root: bool = True
+) -> Manifest:
+    """A Service over the app's pods; the `root` one (every pod) is what a ServiceMonitor
+    scrapes. Argo narrows a canary/stable Service's selector to a pod-template hash itself."""
+    labels = {APP: app, SERVICE_ROLE: "root" if root else name.removeprefix(f"{app}-")}
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(app, kube.namespace, release),
+        "metadata": metadata(name, kube.namespace, release, app=app, labels=labels),
         "spec": {
             "selector": {NAME: app},
             "ports": [{"name": "http", "port": kube.port, "targetPort": "http", "protocol": "TCP"}],
@@ -187,8 +232,10 @@ def unjudged_analysis(spec: CanarySpec) -> list[str]:
     """The analysis keys the cluster cannot judge: only the `local` target evaluates them."""
     analysis = spec.analysis
     provider = spec.kubernetes.provider
-    keys = ["min_agreement"] if analysis.min_agreement is not None else []
-    keys += ["drift"] if analysis.drift is not None else []
+    keys = []
+    if provider != "argo":  # argo judges them with the live check Job
+        keys += ["min_agreement"] if analysis.min_agreement is not None else []
+        keys += ["drift"] if analysis.drift is not None else []
     if provider == "istio":
         keys += [
             key
@@ -200,32 +247,3 @@ def unjudged_analysis(spec: CanarySpec) -> list[str]:
         "only the local target evaluates it"
         for key in keys
     ]
-
-
-def to_yaml(objects: list[Manifest]) -> str:
-    """A multi-document YAML stream, keys in the order rendered."""
-    return "".join("---\n" + _dump(obj) for obj in objects)
-
-
-def _dump(obj: Manifest) -> str:
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True  # kubectl and humans read plain YAML: no &anchors for repeated values
-
-    return yaml.dump(obj, Dumper=Dumper, sort_keys=False, default_flow_style=False)
-
-
-def write_manifests(objects: list[Manifest], out_dir: Path) -> list[Path]:
-    """One `NN-kind-name.yaml` per object (NN = apply order) plus `all.yaml`; returns the paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index, obj in enumerate(objects):
-        kind = str(obj["kind"]).lower()
-        path = out_dir / f"{index:02d}-{kind}-{obj['metadata']['name']}.yaml"
-        path.write_text(_dump(obj), encoding="utf-8")
-        paths.append(path)
-    combined = out_dir / "all.yaml"
-    combined.write_text(to_yaml(objects), encoding="utf-8")
-    return [*paths, combined]

@@ -5,6 +5,8 @@ A step is `pending` (not judged yet) until the canary has served `min_requests` 
 that one failing criterion fails the step at once, and the step passes only when every criterion
 passes. The definitions are those of the offline gates: p95 is numpy's linear percentile
 (`metrics.latency`), drift is the PSI of DESIGN.md (`metrics.psi`) against `data.reference`.
+Agreement (`agreeing`, also the kubernetes live check's): classifiers agree on a row when the
+labels are equal, regressors when the predictions are within `agreement_tolerance` (issue 14).
 """
 
 from __future__ import annotations
@@ -112,6 +114,25 @@ def analyse(
         "fail" if "fail" in verdicts else "pending" if "pending" in verdicts else "pass"
     )
     return StepAnalysis(verdict=verdict, criteria=tuple(criteria))
+
+
+def agreeing(
+    kind: Literal["labels", "predictions"],
+    canary: Sequence[Any],
+    stable: Sequence[Any],
+    *,
+    rel_tol: float,
+    abs_tol: float,
+) -> int:
+    """Rows on which the two models agree: equal labels; or predictions within the tolerance,
+    `numpy.isclose(canary, stable, rtol=rel_tol, atol=abs_tol)` (stable is the reference:
+    |canary - stable| <= abs_tol + rel_tol * |stable|). Rows are paired in order."""
+    if len(canary) != len(stable):
+        raise ValueError(f"{len(canary)} canary outputs against {len(stable)} stable ones")
+    if kind == "labels":
+        return sum(bool(c == s) for c, s in zip(canary, stable, strict=True))
+    values = np.asarray(canary, dtype=np.float64), np.asarray(stable, dtype=np.float64)
+    return int(np.isclose(*values, rtol=rel_tol, atol=abs_tol).sum())
 
 
 def drift_columns(spec: LiveDriftSpec, features: Sequence[str]) -> list[str]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 from urllib.parse import urlsplit
 
+from mlops_gate.deadline import Deadline, DeadlineHTTPConnection
+
+OUTPUT_KINDS: tuple[Literal["labels", "predictions"], ...] = ("labels", "predictions")
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
@@ -66,9 +68,11 @@ class Backend:
 
     def _exchange(self, method: str, path: str, body: bytes) -> tuple[int, bytes, str]:
         conn = getattr(self._local, "conn", None)
+        deadline = Deadline(self.timeout)  # for the whole exchange: a trickle cannot stretch it
         if conn is None:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            conn = DeadlineHTTPConnection(self.host, self.port, deadline)
             self._local.conn = conn
+        conn.bound(deadline)
         try:
             headers = {"Content-Type": "application/json"} if body else {}
             conn.request(method, path, body=body or None, headers=headers)
@@ -86,32 +90,24 @@ class Backend:
         self._local.conn = None
 
 
-def agreement(first: bytes, second: bytes) -> tuple[int, int]:
-    """(rows compared, rows that agree) between two `/predict` answers.
+def agreement(
+    canary: bytes, stable: bytes, rel_tol: float = 1e-3, abs_tol: float = 1e-6
+) -> tuple[int, int]:
+    """(rows compared, rows that agree) between the canary's and stable's `/predict` answers,
+    as `analysis.agreeing` defines it (predictions: within the policy's agreement_tolerance)."""
+    from mlops_gate.deploy.local.analysis import agreeing
 
-    Classifiers agree on a row when the labels are equal; regressors when the predictions are
-    within a relative 1e-3 (float32 models differ in the last digits across builds).
-    """
     try:
-        a, b = json.loads(first), json.loads(second)
+        a, b = json.loads(canary), json.loads(stable)
     except ValueError:
         return 0, 0
     if not (isinstance(a, dict) and isinstance(b, dict)):
         return 0, 0
-    for key in ("labels", "predictions"):
+    for key in OUTPUT_KINDS:
         left, right = a.get(key), b.get(key)
         if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
-            same = _equal if key == "labels" else _close
-            return len(left), sum(same(x, y) for x, y in zip(left, right, strict=True))
+            try:
+                return len(left), agreeing(key, left, right, rel_tol=rel_tol, abs_tol=abs_tol)
+            except (TypeError, ValueError):
+                return len(left), 0
     return 0, 0
-
-
-def _equal(x: Any, y: Any) -> bool:
-    return bool(x == y)
-
-
-def _close(x: Any, y: Any) -> bool:
-    try:
-        return math.isclose(float(x), float(y), rel_tol=1e-3, abs_tol=1e-6)
-    except (TypeError, ValueError):
-        return False

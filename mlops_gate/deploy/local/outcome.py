@@ -13,6 +13,7 @@ Status = Literal["promoted", "rolled_back", "aborted", "error"]
 StepVerdict = Literal["pass", "fail", "abort", "promote-now", "error"]
 EventKind = Literal["started", "step", "tick", "rollback", "finished"]
 EXIT_CODES: dict[str, int] = {"promoted": 0, "rolled_back": 1, "aborted": 1, "error": 2}
+FIRST_DEPLOY = "first deploy: nothing to compare with; smoke-tested, then 100%"
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,17 @@ MAX_IN_FLIGHT = 64
 class Router:
     """Routing decisions and stats, shared by the handler threads."""
 
-    def __init__(self, stable: Backend, canary: Backend, mirror_share: float) -> None:
+    def __init__(
+        self,
+        stable: Backend,
+        canary: Backend,
+        mirror_share: float,
+        tolerance: tuple[float, float] = (1e-3, 1e-6),
+    ) -> None:
         self.backends = {"stable": stable, "canary": canary}
         self.stats = RouterStats()
         self.mirror_share = mirror_share
+        self.tolerance = tolerance  # (rel, abs): when two regression predictions agree
         self._lock = threading.Lock()
         self._weight, self._mode = 0, "canary"
         self._random = random.Random()
@@ -117,7 +124,8 @@ class Router:
             try:
                 copy = self._call(target, "POST", path, body)
                 if copy.ok and answered.ok:
-                    self.stats.compared(*agreement(answered.body, copy.body))
+                    canary, stable = (copy, answered) if target == "canary" else (answered, copy)
+                    self.stats.compared(*agreement(canary.body, stable.body, *self.tolerance))
             finally:
                 self._in_flight.release()
 
@@ -202,12 +210,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--canary", required=True)
     parser.add_argument("--timeout", type=float, default=10.0, help="per backend call, seconds")
     parser.add_argument("--mirror-share", type=float, default=0.25)
+    parser.add_argument("--agreement-tolerance", type=float, nargs=2, default=(1e-3, 1e-6))
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd)
     router = Router(
         Backend("stable", args.stable, args.timeout),
         Backend("canary", args.canary, args.timeout),
         args.mirror_share,
+        (args.agreement_tolerance[0], args.agreement_tolerance[1]),
     )
     with RouterServer(sock, router) as server:
         server.serve_forever(poll_interval=0.1)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_gate.deploy.local import state
 from mlops_gate.deploy.local.analysis import StepAnalysis, analyse
 from mlops_gate.deploy.local.outcome import (
+    FIRST_DEPLOY,
     CanaryEvent,
     CanaryOutcome,
     EventKind,
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from mlops_gate.policy.model import CanarySpec
 
 ENDINGS: dict[str, Status] = {"fail": "rolled_back", "abort": "aborted", "error": "error"}
+SmokeTest = Callable[[str], tuple[RequestCounts, str | None]]
 
 
 @dataclass(frozen=True)
@@ -69,17 +72,59 @@ class CanaryRun:
     current: StepAnalysis | None = None
     control: dict[str, Any] | None = None
     finished: bool = False
+    counted: RequestCounts = field(default_factory=RequestCounts)
+    """The counts of a run without traffic replay (a first deploy's smoke test)."""
 
     def execute(self, stable_model: Path, canary_model: Path) -> CanaryOutcome:
         self._write("starting", "starting the model servers and the router")
+        with self._processes() as processes:
+            self._start(processes, stable_model, canary_model)
+            return self._serve()
+
+    def first_deploy(self, canary_model: Path, smoke: SmokeTest) -> CanaryOutcome:
+        """No stable to compare with: the canary's server alone, `smoke(url)` → (counts, the
+        problem found or None), then 100% when it found none (issue 14, item 2)."""
+        self._write("starting", "first deploy: starting the model server")
+        with self._processes() as processes:
+            limit = self.settings.start_timeout_s
+            self.procs.update(
+                processes.model_servers({"canary": canary_model}, limit, self.features)
+            )
+            self.step, started = 0, time.monotonic()
+            self._emit("started", f"first deploy: smoke test of {self.procs['canary'].url}")
+            counts, problem = smoke(self.procs["canary"].url)
+            return self._smoked(counts, problem, time.monotonic() - started)
+
+    @contextmanager
+    def _processes(self) -> Iterator[Processes]:
         try:
             with Processes(self.state_dir / "logs") as processes:
-                self._start(processes, stable_model, canary_model)
-                return self._serve()
+                yield processes
         except BaseException as exc:
             if not self.finished:  # a failed start, Ctrl-C: --status must not say running
                 self._write("error", f"{type(exc).__name__}: {exc}")
             raise
+
+    def _smoked(self, counts: RequestCounts, problem: str | None, elapsed: float) -> CanaryOutcome:
+        passed = problem is None
+        message = FIRST_DEPLOY if passed else f"first deploy: smoke test failed: {problem}"
+        self.weight, self.counted = (100 if passed else 0), counts
+        self.results.append(
+            StepResult(0, 100, "pass" if passed else "fail", message, elapsed, None)
+        )
+        outcome = CanaryOutcome(
+            status="promoted" if passed else "rolled_back",
+            message=message if passed else f"{message}; it never took traffic",
+            mode=self.spec.mode,
+            steps=tuple(self.results),
+            requests=counts,
+            final_weight=self.weight,
+            state_file=state.state_path(self.state_dir),
+        )
+        self.finished = True
+        self._write(outcome.status, outcome.message, outcome)
+        self._emit("finished", outcome.message, outcome=outcome)
+        return outcome
 
     def _start(self, processes: Processes, stable_model: Path, canary_model: Path) -> None:
         timeout, settings = self.settings.start_timeout_s, self.settings
@@ -90,6 +135,7 @@ class CanaryRun:
             self.procs["canary"],
             settings.backend_timeout_s,
             settings.mirror_share,
+            self.spec.analysis.tolerance(),
         )
         self.procs["router"] = router
         wait_ready([router], timeout)
@@ -226,7 +272,7 @@ class CanaryRun:
         return snapshot if status == 200 and isinstance(snapshot, dict) else None
 
     def _counts(self) -> RequestCounts:
-        return self.traffic.counts() if self.traffic else RequestCounts()
+        return self.traffic.counts() if self.traffic else self.counted
 
     def _emit(
         self,

@@ -20,12 +20,17 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mlops_gate.deadline import Deadline, DeadlineHTTPConnection
 from mlops_gate.deploy.local.errors import DeployError
+
+if TYPE_CHECKING:
+    from mlops_gate.policy.model import AgreementTolerance
 
 HOST = "127.0.0.1"
 STOP_TIMEOUT_S = 5.0
+PROBE_TIMEOUT_S = 2.0  # one readiness probe, answer included
 PORT_TAKEN = "address already in use"
 
 
@@ -119,10 +124,19 @@ class Processes:
         self.started.append(process)
         return process
 
-    def router(self, stable: Process, canary: Process, timeout: float, mirror: float) -> Process:
+    def router(
+        self,
+        stable: Process,
+        canary: Process,
+        timeout: float,
+        mirror: float,
+        tolerance: AgreementTolerance | None = None,
+    ) -> Process:
         command = [sys.executable, "-m", "mlops_gate.deploy.local.router"]
         command += ["--stable", stable.url, "--canary", canary.url, "--timeout", str(timeout)]
         command += ["--mirror-share", str(mirror)]
+        if tolerance is not None:
+            command += ["--agreement-tolerance", repr(tolerance.rel), repr(tolerance.abs)]
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind((HOST, 0))
@@ -157,8 +171,9 @@ def free_port() -> int:
 
 
 def wait_ready(processes: list[Process], timeout: float) -> None:
-    """Wait until every process answers 200 on its readiness path, or raise `DeployError`."""
-    deadline = time.monotonic() + timeout
+    """Wait until every process answers 200 on its readiness path, or raise `DeployError`;
+    a probe may take only the time left (a server trickling its answer does not stretch it)."""
+    deadline = Deadline(timeout)
     waiting = list(processes)
     while waiting:
         for process in list(waiting):
@@ -168,9 +183,10 @@ def wait_ready(processes: list[Process], timeout: float) -> None:
                     f"{process.name} server exited with {code} before it was ready: "
                     f"{process.log_tail()} (log: {process.log})"
                 )
-            if get_json(process.url, process.ready_path, timeout=2.0)[0] == 200:
+            probe = min(PROBE_TIMEOUT_S, max(deadline.remaining(), 0.05))
+            if get_json(process.url, process.ready_path, timeout=probe)[0] == 200:
                 waiting.remove(process)
-        if waiting and time.monotonic() > deadline:
+        if waiting and deadline.expired():
             names = ", ".join(p.name for p in waiting)
             raise DeployError(f"{names} not ready within {timeout:g} s (logs in {waiting[0].log})")
         if waiting:
@@ -178,9 +194,10 @@ def wait_ready(processes: list[Process], timeout: float) -> None:
 
 
 def get_json(url: str, path: str, *, timeout: float, body: Any = None) -> tuple[int, Any]:
-    """One request (POST when `body` is given); status 0 when nothing answered."""
+    """One request (POST when `body` is given); status 0 when nothing answered in `timeout`
+    seconds, all of the request and its answer included."""
     host, _, port = url.removeprefix("http://").partition(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    conn = DeadlineHTTPConnection(host, int(port), Deadline(timeout))
     try:
         data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data else {}

@@ -51,6 +51,21 @@ def read_status(state_dir: Path) -> dict[str, Any]:
     return state
 
 
+def record_conclusion(state_dir: Path, status: str, lines: list[str]) -> None:
+    """After the canary: what the registry made of its ending (the serving alias moved, or not
+    and why, the promoted alias given back), so that `deploy --status` says what `history`
+    shows; `status` replaces the canary's own when the registry refused to conclude it."""
+    path = state_path(state_dir)
+    try:
+        state: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # nothing was started (or it is unreadable): nothing to reconcile
+    state["status"] = status
+    state["conclusion"] = lines
+    state["message"] = "; ".join([str(state.get("message") or ""), *lines]).lstrip("; ")
+    write_state(state_dir, state)
+
+
 def is_running(state: dict[str, Any]) -> bool:
     return state.get("status") == RUNNING and bool(state.get("alive"))
 

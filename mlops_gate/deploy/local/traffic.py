@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from mlops_gate.deadline import Deadline, DeadlineHTTPConnection
 from mlops_gate.deploy.local.errors import DeployError
 
 if TYPE_CHECKING:
@@ -113,15 +114,16 @@ class TrafficReplayer:
             return RequestCounts(**self._counts)
 
     def _loop(self) -> None:
-        conn: http.client.HTTPConnection | None = None
+        conn: DeadlineHTTPConnection | None = None
         while not self._stopping.is_set():
             with self._lock:
                 body = self._bodies[next(self._next)]
                 self._counts["sent"] += 1
             started = time.monotonic()
+            deadline = Deadline(self._timeout)  # the whole request: a trickle cannot stretch it
             if conn is None:
-                conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
-            status = self._post(conn, body)
+                conn = DeadlineHTTPConnection(self._host, self._port, deadline)
+            status = self._post(conn.bound(deadline), body)
             with self._lock:
                 self._counts["answered" if 0 < status < 500 else "failed"] += 1
             if status == 0:

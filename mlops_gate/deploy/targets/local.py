@@ -1,23 +1,27 @@
 """The `local` target of `deploy`: a gated release through a real canary on this machine.
 
-The stable model (`deploy.canary.stable`, else the version holding `deploy.canary.alias`, else
-`baseline.path`) and the released model are served by real server processes behind a weighted
-router on 127.0.0.1 (`deploy/local/`); `data.eval` (or `deploy.canary.requests`) is replayed as
-traffic. Reaching 100% moves `deploy.canary.alias` to the version; any other ending moves nothing.
-Either way the outcome is tagged on the registry version (`mlops_gate.canary.*`). The canary's
-progress lives in the request's `state_dir`, where `status`, `abort` and `promote_now` find it.
+The stable model (`deploy.canary.stable`, else the version holding `deploy.canary.alias`, else the
+baseline the check compared with; `gated.stable_model`) and the released model are served by real
+server processes behind a weighted router on 127.0.0.1 (`deploy/local/`); `data.eval` (or
+`deploy.canary.requests`) is replayed as traffic. With no stable at all (a first deploy), the new
+server is smoke-tested alone and then takes 100%, as Argo Rollouts and Flagger do on a first
+rollout. Reaching 100% moves `deploy.canary.alias` to the version; any other ending moves nothing
+and gives the promoted alias back. Either way the outcome is tagged on the registry version
+(`mlops_gate.canary.*`) and written to the state file in the request's `state_dir`, where
+`status`, `abort` and `promote_now` find it.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlops_gate.deploy.outcome import DeployOutcome
+from mlops_gate.errors import MlopsGateError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     import pandas as pd
 
@@ -69,18 +73,34 @@ def _control(canary: CanaryRef, action: str) -> str:
 
 def _run(request: DeployRequest) -> DeployOutcome:
     from mlops_gate.deploy.gated import stable_model
+
+    release = request.release
+    features, requests, reference = _traffic(release, request.timeout)
+    stable = stable_model(release, timeout=request.timeout)
+    if stable is None:
+        outcome = _first_deploy(request, features, requests)
+    else:
+        outcome = _canary(request, stable, features, requests, reference)
+    return _finish(request, outcome, first=stable is None)
+
+
+def _canary(
+    request: DeployRequest,
+    stable: tuple[Path, str],
+    features: list[str],
+    requests: list[dict[str, Any]],
+    reference: pd.DataFrame | None,
+) -> CanaryOutcome:
     from mlops_gate.deploy.local.canary import run_local_canary
 
     release, spec = request.release, request.release.canary
-    features, requests, reference = _traffic(release, request.timeout)
-    stable, source = stable_model(release, timeout=request.timeout)
     request.say(
         f"canary of {release.model_name} version {release.version} ({release.promoted}) "
-        f"against stable {source}: steps {spec.steps}, {spec.mode} mode"
+        f"against stable {stable[1]}: steps {spec.steps}, {spec.mode} mode"
     )
-    outcome = run_local_canary(
+    return run_local_canary(
         spec,
-        stable,
+        stable[0],
         request.model_file,
         features=features,
         requests=requests,
@@ -88,14 +108,49 @@ def _run(request: DeployRequest) -> DeployOutcome:
         state_dir=request.state_dir,
         on_event=_throttled(request.say),
     )
+
+
+def _first_deploy(
+    request: DeployRequest, features: list[str], requests: list[dict[str, Any]]
+) -> CanaryOutcome:
+    """Nothing serves yet and nothing else is named as stable: what Argo Rollouts and Flagger do
+    on a first rollout (straight to 100%), after a smoke test of the new server."""
+    from mlops_gate.deploy.local.canary import first_deploy
+
+    release = request.release
+    request.say(
+        f"first deploy of {release.model_name} version {release.version} ({release.promoted}): "
+        f"no version holds {release.serving_label}, no deploy.canary.stable, no baseline to "
+        "compare with; smoke test, then 100%"
+    )
+    return first_deploy(
+        release.canary,
+        request.model_file,
+        features=features,
+        requests=requests,
+        state_dir=request.state_dir,
+        on_event=_throttled(request.say),
+    )
+
+
+def _finish(request: DeployRequest, outcome: CanaryOutcome, *, first: bool) -> DeployOutcome:
+    """Conclude in the registry, then say so everywhere: the lines, deploy.json, the state file
+    that `deploy --status` reads (so that it agrees with `history` after every ending)."""
+    from mlops_gate.deploy.local.state import record_conclusion
+
+    status, code, said = _conclude(request.release, outcome, request.timeout)
+    record_conclusion(request.state_dir, status, said)
     counts = outcome.requests
+    head, rest = f"canary {status}: {outcome.message}", said
+    if status != outcome.status:  # the registry overruled the canary: the summary says why
+        head, rest = f"{head}; {said[0]}", said[1:]
     lines = [
-        f"canary {outcome.status}: {outcome.message}",
+        head,
         f"requests: {counts.sent} sent, {counts.answered} answered, {counts.lost} lost",
-        _conclude(release, outcome, request.timeout),
+        *rest,
     ]
-    record = {"canary": outcome.to_dict()}
-    return DeployOutcome("local", outcome.status, outcome.exit_code, lines, record, summary_index=0)
+    record = {"canary": outcome.to_dict(), "conclusion": said, "first_deploy": first}
+    return DeployOutcome("local", status, code, lines, record, summary_index=0)
 
 
 def _traffic(
@@ -116,22 +171,30 @@ def _traffic(
     return features, requests, reference
 
 
-def _conclude(release: GatedRelease, outcome: CanaryOutcome, timeout: float) -> str:
-    """Move the serving alias when the canary reached 100%, tag the outcome either way."""
-    from mlops_gate.deploy.gated import conclude
+def _conclude(
+    release: GatedRelease, outcome: CanaryOutcome, timeout: float
+) -> tuple[str, int, list[str]]:
+    """Move the serving alias when the canary reached 100%, else give the promoted alias back;
+    tag the outcome either way. The final status, exit code and what happened, one line each."""
+    from mlops_gate.deploy.gated import canary_tags, conclude
 
     promoted = outcome.status == "promoted"
-    tags: dict[str, str] = {
-        "mlops_gate.canary.status": outcome.status,
-        "mlops_gate.canary.message": outcome.message[:4000],
-        "mlops_gate.canary.steps": json.dumps([s.weight for s in outcome.steps]),
-        "mlops_gate.canary.target": "local",
-    }
+    weights = [s.weight for s in outcome.steps]
+    tags = canary_tags("local", outcome.status, outcome.message, weights)
     reason = f"local canary reached 100%: {outcome.message}" if promoted else None
-    moved = conclude(release, tags, move_reason=reason, timeout=timeout)
-    if moved is not None:
-        return moved.summary()
-    return f"{release.model_name}@{release.canary.alias} unchanged ({release.serving or 'unset'})"
+    try:
+        done = conclude(release, tags, move_reason=reason, timeout=timeout)
+    except MlopsGateError as exc:  # the registry failed us: say what may not have happened
+        lost = [f"{release.serving_label} and {release.promoted} may be unchanged: {exc}"]
+        return ("error", 2, lost) if promoted else (outcome.status, outcome.exit_code, lost)
+    if done.moved is not None:
+        return outcome.status, outcome.exit_code, [done.moved.summary()]
+    said = [done.refused or f"{release.serving_label} unchanged ({release.serving or 'unset'})"]
+    if done.given_back is not None:
+        said.append(done.given_back.summary())
+    if done.refused is not None:
+        return "error", 2, said
+    return outcome.status, outcome.exit_code, said
 
 
 def _throttled(say: EventHook) -> Callable[[CanaryEvent], None]:

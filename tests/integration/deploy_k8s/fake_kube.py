@@ -22,13 +22,19 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 GROUPS = {  # REST prefix -> {plural: kind}
-    "/api/v1": {"services": "Service"},
+    "/api/v1": {"services": "Service", "configmaps": "ConfigMap"},
     "/apis/apps/v1": {"deployments": "Deployment"},
     "/apis/argoproj.io/v1alpha1": {"rollouts": "Rollout", "analysistemplates": "AnalysisTemplate"},
     "/apis/networking.istio.io/v1": {
         "virtualservices": "VirtualService",
         "destinationrules": "DestinationRule",
     },
+    "/apis/networking.k8s.io/v1": {"ingresses": "Ingress"},
+    "/apis/monitoring.coreos.com/v1": {
+        "podmonitors": "PodMonitor",
+        "servicemonitors": "ServiceMonitor",
+    },
+    "/apis/flagger.app/v1beta1": {"canaries": "Canary", "metrictemplates": "MetricTemplate"},
 }
 _PATH = re.compile(
     r"^(?P<prefix>/api/v1|/apis/[^/]+/[^/]+)/namespaces/(?P<ns>[a-z0-9-]+)/"

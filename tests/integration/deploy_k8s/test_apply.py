@@ -28,12 +28,20 @@ def test_argo_objects_are_server_side_applied_in_order(kube: FakeKube, kubeconfi
     assert applied == [
         "AnalysisTemplate/fraud-detector-canary-analysis",
         "Service/fraud-detector",
+        "Service/fraud-detector-canary",
+        "Service/fraud-detector-stable",
+        "VirtualService/fraud-detector",
+        "PodMonitor/fraud-detector",
         "Rollout/fraud-detector",
     ]
     seen = kube.seen()
     assert [(r.method, r.path) for r in seen] == [
         ("PATCH", f"{ROLLOUTS}/analysistemplates/fraud-detector-canary-analysis"),
         ("PATCH", "/api/v1/namespaces/ml/services/fraud-detector"),
+        ("PATCH", "/api/v1/namespaces/ml/services/fraud-detector-canary"),
+        ("PATCH", "/api/v1/namespaces/ml/services/fraud-detector-stable"),
+        ("PATCH", "/apis/networking.istio.io/v1/namespaces/ml/virtualservices/fraud-detector"),
+        ("PATCH", "/apis/monitoring.coreos.com/v1/namespaces/ml/podmonitors/fraud-detector"),
         ("PATCH", f"{ROLLOUTS}/rollouts/fraud-detector"),
     ]
     for request, obj in zip(seen, objects, strict=True):
@@ -51,14 +59,15 @@ def test_istio_objects_and_reapplying_is_idempotent(kube: FakeKube, kubeconfig: 
     apply_manifests(objects, spec.kubernetes)
     apply_manifests(objects, spec.kubernetes)  # the same manager again: no conflict
     paths = [r.path for r in kube.seen("PATCH")]
-    assert paths[:5] == [
+    assert paths[:6] == [
         "/api/v1/namespaces/ml/services/fraud-detector",
         "/apis/apps/v1/namespaces/ml/deployments/fraud-detector-stable",
         "/apis/apps/v1/namespaces/ml/deployments/fraud-detector-canary",
         "/apis/networking.istio.io/v1/namespaces/ml/destinationrules/fraud-detector",
         "/apis/networking.istio.io/v1/namespaces/ml/virtualservices/fraud-detector",
+        "/apis/monitoring.coreos.com/v1/namespaces/ml/podmonitors/fraud-detector",
     ]
-    assert paths[5:] == paths[:5]
+    assert paths[6:] == paths[:6]
     route = kube.object(paths[4])["spec"]["http"][0]["route"]
     assert [r["weight"] for r in route] == [90, 10]
 
@@ -77,7 +86,7 @@ def test_a_field_owned_by_another_manager_is_a_conflict_unless_forced(
         "(a field another manager owns; retry with force_conflicts)"
     )
     apply_manifests(objects, spec.kubernetes, force_conflicts=True)
-    assert kube.seen("PATCH")[-5].query == {"fieldManager": "mlops-gate", "force": "true"}
+    assert kube.seen("PATCH")[-6].query == {"fieldManager": "mlops-gate", "force": "true"}
 
 
 def test_the_context_named_in_the_policy_wins(kube: FakeKube, tmp_path: Path) -> None:
@@ -89,7 +98,7 @@ def test_the_context_named_in_the_policy_wins(kube: FakeKube, tmp_path: Path) ->
     )
     spec = canary(kubernetes={"context": "staging"})
     apply_manifests(render(spec), spec.kubernetes, kubeconfig=path)
-    assert len(kube.seen("PATCH")) == 3
+    assert len(kube.seen("PATCH")) == 7
 
 
 def test_forbidden_is_one_line_naming_the_permission(kube: FakeKube, tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """`deploy --status / --abort / --promote-now` for the kubernetes target, against the fake API
-server: Argo Rollouts' status-subresource patches as kubectl-argo-rollouts sends them, and the
-Istio VirtualService's weights.
+server: Argo Rollouts' status-subresource patches as kubectl-argo-rollouts sends them, Flagger's
+Canary, and the Istio VirtualService's weights.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ ROUTE = "/apis/networking.istio.io/v1/namespaces/ml/virtualservices/fraud-detect
 ISTIO = {"provider": "istio", "stable_image": "ghcr.io/acme/fraud:0f0f0f"}
 PAUSED_AT_50 = {
     "phase": "Paused",
-    "currentStepIndex": 4,  # setWeight 10, pause, analysis, setWeight 50, [pause]
+    "currentStepIndex": 3,  # setWeight 10, pause, setWeight 50, [pause]
     "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": "2026-11-22T01:00:00Z"}],
     "message": "CanaryPauseStep",
     "stableRS": "6c9f8d7b5",
@@ -47,13 +47,13 @@ def test_argo_status_reads_phase_step_and_weight(kube: FakeKube, kubeconfig: Pat
     status = kubernetes_status("fraud-detector", canary())
     assert (status.target, status.phase, status.weight) == ("kubernetes/argo", "paused", 50.0)
     assert status.message == "CanaryPauseStep; CanaryPauseStep"
-    assert status.details["step"] == 4
-    assert status.details["steps"] == 7
+    assert status.details["step"] == 3
+    assert status.details["steps"] == 5
     assert status.details["model_version"] == "7"
     assert (
         status.line() == "kubernetes/argo: paused, canary at 50%: CanaryPauseStep; CanaryPauseStep"
     )
-    kube.set_status(ROLLOUT, {"phase": "Healthy", "currentStepIndex": 7})
+    kube.set_status(ROLLOUT, {"phase": "Healthy", "currentStepIndex": 5})
     assert kubernetes_status("fraud-detector", canary()).weight == 100.0
 
 
@@ -89,7 +89,7 @@ def test_argo_promote_now_leaves_an_unpaused_spec_alone(kube: FakeKube, kubeconf
     _deploy_argo(kube)
     kubernetes_promote_now("fraud-detector", canary())
     assert [r.path for r in kube.seen("PATCH")[-1:]] == [f"{ROLLOUT}/status"]
-    assert len(kube.seen("PATCH")) == 4  # the three applies, then the status patch
+    assert len(kube.seen("PATCH")) == 8  # the seven applies, then the status patch
 
 
 def test_nothing_deployed_yet(kube: FakeKube, kubeconfig: Path) -> None:
@@ -154,3 +154,29 @@ def test_a_first_istio_canary_needs_a_stable_image(kube: FakeKube, kubeconfig: P
         "no Deployment fraud-detector-stable with an image in namespace ml: set "
         "deploy.canary.kubernetes.stable_image for the first canary"
     )
+
+
+FLAGGER_CANARY = "/apis/flagger.app/v1beta1/namespaces/ml/canaries/fraud-detector"
+
+
+def test_flagger_status_promote_now_and_abort(kube: FakeKube, kubeconfig: Path) -> None:
+    spec = canary(kubernetes={"provider": "flagger"})
+    apply_manifests(render(spec), spec.kubernetes)
+    kube.set_status(FLAGGER_CANARY, {"phase": "Progressing", "canaryWeight": 10, "failedChecks": 1})
+    status = kubernetes_status("fraud-detector", spec)
+    assert (status.target, status.phase, status.weight) == (
+        "kubernetes/flagger",
+        "progressing",
+        10.0,
+    )
+    assert status.details["failed_checks"] == 1
+    promoted = kubernetes_promote_now("fraud-detector", spec)
+    patch = kube.seen("PATCH")[-1]
+    assert (patch.path, patch.content_type, patch.body) == (
+        FLAGGER_CANARY,
+        MERGE,
+        {"spec": {"skipAnalysis": True}},
+    )
+    assert promoted.details["skip_analysis"] is True
+    with pytest.raises(KubernetesError, match=r"^flagger has no abort request: "):
+        kubernetes_abort("fraud-detector", spec)

@@ -163,7 +163,10 @@ def test_metrics_count_requests_by_version_and_status(server: Server) -> None:
     assert grew("mlops_gate_predictions_total", model_version=version, status="ok") == 4
     assert grew("mlops_gate_predictions_total", model_version=version, status="invalid") == 1
     assert grew("mlops_gate_predicted_rows_total", model_version=version) == 7
-    assert grew("mlops_gate_request_duration_seconds_count", endpoint="/predict") == 5
+    # Issue 14: the latency histogram carries the version too, as the canary analysis reads it.
+    assert (
+        grew("mlops_gate_request_duration_seconds_count", endpoint="/predict", version=version) == 5
+    )
 
 
 BAD_PAYLOADS = {

@@ -1,5 +1,7 @@
 """Offline validation of rendered manifests: built-in kinds with `kubernetes-validate` (strict),
-the Argo and Istio custom resources with their CRDs' JSON Schemas (tests/data/k8s-schemas).
+the custom resources (Argo Rollouts, Istio, Flagger, Prometheus Operator) with their CRDs' JSON
+Schemas (tests/data/k8s-schemas), and the pod and Job specs a CRD leaves open, as the built-in
+Deployment and Job they become.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 
+from mlops_gate.deploy.kubernetes import LiveInputs
 from mlops_gate.deploy.kubernetes.render import render_manifests
 from mlops_gate.policy.model import CanarySpec
 
@@ -19,11 +22,21 @@ SCHEMAS = Path(__file__).parents[2] / "data" / "k8s-schemas"
 KUBERNETES_VERSION = "1.33"  # a release kubernetes-validate ships schemas for
 MODEL_SHA = "a" * 64
 EVIDENCE_SHA = "b" * 64
+CHECK_IMAGE = "ghcr.io/acme/mlops-gate:1.0"
 CRD_SCHEMAS = {
     ("argoproj.io/v1alpha1", "Rollout"): "argoproj.io_rollout_v1alpha1.json",
     ("argoproj.io/v1alpha1", "AnalysisTemplate"): "argoproj.io_analysistemplate_v1alpha1.json",
     ("networking.istio.io/v1", "VirtualService"): "networking.istio.io_virtualservice_v1.json",
     ("networking.istio.io/v1", "DestinationRule"): "networking.istio.io_destinationrule_v1.json",
+    ("flagger.app/v1beta1", "Canary"): "flagger.app_canary_v1beta1.json",
+    ("flagger.app/v1beta1", "MetricTemplate"): "flagger.app_metrictemplate_v1beta1.json",
+    ("monitoring.coreos.com/v1", "PodMonitor"): "monitoring.coreos.com_podmonitor_v1.json",
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com_servicemonitor_v1.json",
+}
+# A data.reference profile as `profile.reference_profile` writes it.
+PROFILE = {
+    "f0": {"kind": "numeric", "edges": [-0.5, 0.0, 0.5], "counts": [25, 25, 25, 25, 0]},
+    "city": {"kind": "categorical", "counts": {"nice": 60, "paris": 40}, "missing": 0},
 }
 
 
@@ -42,6 +55,7 @@ def canary(**overrides: Any) -> CanarySpec:
 
 
 def render(spec: CanarySpec, **kwargs: Any) -> list[dict[str, Any]]:
+    kwargs.setdefault("live", LiveInputs("classification", PROFILE))
     return render_manifests(
         "fraud-detector",
         spec,
@@ -76,6 +90,31 @@ def problems(obj: dict[str, Any]) -> list[str]:
     except kubernetes_validate.ValidationError as exc:
         return [str(exc)]
     return []
+
+
+def all_problems(objects: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """`problems` of every object and of the pod and Job specs inside the custom resources,
+    by `Kind/name`; only the invalid ones."""
+    found = {}
+    for obj in objects:
+        name = f"{obj['kind']}/{obj['metadata']['name']}"
+        for index, part in enumerate([obj, *embedded(obj)]):
+            errors = problems(part)
+            if errors:
+                found[f"{name}#{index}"] = errors
+    return found
+
+
+def embedded(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The built-in objects a custom resource holds: a Rollout's pod template as a Deployment,
+    an AnalysisTemplate's Job metrics as Jobs (the CRD schemas leave both open)."""
+    if obj["kind"] == "Rollout":
+        return [pod_template_as_deployment(obj)]
+    if obj["kind"] != "AnalysisTemplate":
+        return []
+    jobs = [m["provider"]["job"] for m in obj["spec"]["metrics"] if "job" in m["provider"]]
+    meta = {"name": obj["metadata"]["name"]}
+    return [{"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, **job} for job in jobs]
 
 
 def pod_template_as_deployment(rollout: dict[str, Any]) -> dict[str, Any]:

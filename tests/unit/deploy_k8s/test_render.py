@@ -1,5 +1,9 @@
 """Rendering of the kubernetes target: every object validates offline; the policy's thresholds,
-steps and identity land where Argo Rollouts and Istio read them.
+steps and identity land where Argo Rollouts, Flagger and Istio read them.
+
+Changed on purpose in issue 14 (the expectations below say so): Argo gets traffic routing,
+canary/stable Services, a monitor and background analysis, so its objects, steps and queries
+differ from issue 6's; the `requests` metric became a min_requests guard inside each query.
 """
 
 from __future__ import annotations
@@ -11,38 +15,52 @@ import pytest
 import yaml
 
 from mlops_gate.deploy.kubernetes import KubernetesError, unjudged_analysis, write_manifests
-from mlops_gate.deploy.kubernetes.render import to_yaml
+from mlops_gate.deploy.kubernetes.files import to_yaml
 from mlops_gate.policy.model import CanarySpec
 from tests.unit.deploy_k8s.manifests import (
+    CHECK_IMAGE,
     EVIDENCE_SHA,
     MODEL_SHA,
+    all_problems,
     by_kind,
     canary,
-    pod_template_as_deployment,
     problems,
     render,
 )
 
 ISTIO = {"provider": "istio", "stable_image": "ghcr.io/acme/fraud:0f0f0f"}
+EVERYTHING = {
+    "max_error_rate": 0.01,
+    "max_p95_ms": 120,
+    "max_p95_ratio": 1.2,
+    "min_agreement": 0.95,
+    "drift": {"max": 0.2},
+    "count": 10,
+    "failure_limit": 1,
+}
+CASES = {
+    "argo": canary(),
+    "argo-everything": canary(analysis=EVERYTHING, kubernetes={"check_image": CHECK_IMAGE}),
+    "argo-no-analysis": canary(analysis={}, steps=[25]),
+    "argo-smi-servicemonitor": canary(
+        kubernetes={"traffic_routing": "smi", "monitor": "servicemonitor"}
+    ),
+    "argo-nginx-annotations": canary(
+        kubernetes={"traffic_routing": "nginx", "monitor": "annotations", "ingress_host": "a.b"}
+    ),
+    "flagger": canary(analysis=EVERYTHING, kubernetes={"provider": "flagger"}),
+    "flagger-nginx": canary(kubernetes={"provider": "flagger", "traffic_routing": "nginx"}),
+    "flagger-smi": canary(kubernetes={"provider": "flagger", "traffic_routing": "smi"}),
+    "istio": canary(kubernetes=ISTIO),
+    "istio-shadow": canary(kubernetes=ISTIO, mode="shadow"),
+}
 
 
-@pytest.mark.parametrize(
-    "spec",
-    [
-        canary(),
-        canary(analysis={"max_error_rate": 0.01, "max_p95_ms": 120, "max_p95_ratio": 1.2}),
-        canary(analysis={}, steps=[25]),
-        canary(kubernetes=ISTIO),
-        canary(kubernetes=ISTIO, mode="shadow"),
-    ],
-    ids=["argo", "argo-ratio", "argo-no-analysis", "istio", "istio-shadow"],
-)
-def test_every_rendered_object_validates(spec: CanarySpec) -> None:
-    objects = render(spec)
-    for obj in objects:
-        assert problems(obj) == [], obj["kind"]
-    for rollout in by_kind(objects).get("Rollout", []):
-        assert problems(pod_template_as_deployment(rollout)) == []
+@pytest.mark.parametrize("case", CASES)
+def test_every_rendered_object_validates(case: str) -> None:
+    objects = render(CASES[case])
+    assert all_problems(objects) == {}
+    assert all(obj["metadata"]["namespace"] == "ml" for obj in objects)
 
 
 def test_the_validators_do_reject_a_bad_manifest() -> None:
@@ -54,20 +72,22 @@ def test_the_validators_do_reject_a_bad_manifest() -> None:
     assert problems(service)
 
 
-def test_argo_steps_pause_then_analyse_each_weight_below_100() -> None:
+def test_argo_steps_pause_at_each_weight_below_100_and_analyse_in_the_background() -> None:
     objects = render(canary(steps=[10, 50, 100], step_duration=90.5))
-    assert [o["kind"] for o in objects] == ["AnalysisTemplate", "Service", "Rollout"]
-    steps = by_kind(objects)["Rollout"][0]["spec"]["strategy"]["canary"]["steps"]
-    run = {
+    assert [o["kind"] for o in objects] == [
+        "AnalysisTemplate", "Service", "Service", "Service", "VirtualService", "PodMonitor",
+        "Rollout",
+    ]  # fmt: skip
+    strategy = by_kind(objects)["Rollout"][0]["spec"]["strategy"]["canary"]
+    pause = {"pause": {"duration": "91s"}}
+    assert strategy["steps"] == [
+        {"setWeight": 10}, pause, {"setWeight": 50}, pause, {"setWeight": 100},
+    ]  # fmt: skip
+    assert strategy["analysis"] == {
         "templates": [{"templateName": "fraud-detector-canary-analysis"}],
         "args": [{"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}],
+        "startingStep": 1,
     }
-    pause = {"pause": {"duration": "91s"}}
-    assert steps == [
-        {"setWeight": 10}, pause, {"analysis": run},
-        {"setWeight": 50}, pause, {"analysis": run},
-        {"setWeight": 100},
-    ]  # fmt: skip
 
 
 def test_analysis_template_metrics_come_from_the_thresholds() -> None:
@@ -78,10 +98,9 @@ def test_analysis_template_metrics_come_from_the_thresholds() -> None:
     template = by_kind(render(spec))["AnalysisTemplate"][0]
     assert template["spec"]["args"] == [{"name": "canary-hash"}, {"name": "stable-hash"}]
     metrics = {m["name"]: m for m in template["spec"]["metrics"]}
-    assert list(metrics) == ["requests", "error-rate", "p95-ms", "p95-ratio"]
+    assert list(metrics) == ["error-rate", "p95-ms", "p95-ratio"]
     conditions = {n: (m["successCondition"], m["failureCondition"]) for n, m in metrics.items()}
     assert conditions == {
-        "requests": ("result[0] >= 300", "result[0] < 0"),
         "error-rate": ("result[0] <= 0.02", "result[0] > 0.02"),
         "p95-ms": ("result[0] <= 150.0", "result[0] > 150.0"),
         "p95-ratio": ("result[0] <= 1.25", "result[0] > 1.25"),
@@ -89,23 +108,28 @@ def test_analysis_template_metrics_come_from_the_thresholds() -> None:
     prometheus = {n: m["provider"]["prometheus"] for n, m in metrics.items()}
     assert {p["address"] for p in prometheus.values()} == {"http://prometheus.monitoring.svc:9090"}
     canary_pods = 'namespace="ml",pod=~"fraud-detector-{{args.canary-hash}}-.*"'
+    served = f"sum(increase(mlops_gate_predictions_total{{{canary_pods}}}[60s])) >= 300"
     assert prometheus["error-rate"]["query"] == (
-        f'(sum(rate(mlops_gate_predictions_total{{{canary_pods},status="error"}}[60s]))'
+        f'(((sum(rate(mlops_gate_predictions_total{{{canary_pods},status="error"}}[60s]))'
         " or vector(0)) / "
-        f"(sum(rate(mlops_gate_predictions_total{{{canary_pods}}}[60s])) or vector(0))"
+        f"(sum(rate(mlops_gate_predictions_total{{{canary_pods}}}[60s]))))"
+        f" and on() ({served})) or on() vector(NaN)"
     )
     assert prometheus["p95-ms"]["query"] == (
-        "(histogram_quantile(0.95, sum by (le) (rate(mlops_gate_request_duration_seconds_bucket"
-        f'{{{canary_pods},endpoint="/predict"}}[60s]))) * 1000) or vector(NaN)'
+        "((round(histogram_quantile(0.95, sum by (le) (rate("
+        "mlops_gate_request_duration_seconds_bucket"
+        f'{{{canary_pods},endpoint="/predict"}}[60s]))) * 1000, 0.001))'
+        f" and on() ({served})) or on() vector(NaN)"
     )
     assert "{{args.stable-hash}}" in prometheus["p95-ratio"]["query"]
 
 
 def test_without_thresholds_there_is_no_analysis() -> None:
-    objects = render(canary(analysis={"min_agreement": 0.99}))
-    assert [o["kind"] for o in objects] == ["Service", "Rollout"]
-    steps = objects[1]["spec"]["strategy"]["canary"]["steps"]
-    assert not any("analysis" in step for step in steps)
+    objects = render(canary(analysis={}))
+    assert "AnalysisTemplate" not in by_kind(objects)
+    strategy = by_kind(objects)["Rollout"][0]["spec"]["strategy"]["canary"]
+    assert "analysis" not in strategy
+    assert not any("analysis" in step for step in strategy["steps"])
 
 
 def test_identity_in_labels_and_annotations() -> None:
@@ -123,7 +147,9 @@ def test_identity_in_labels_and_annotations() -> None:
         assert obj["metadata"]["namespace"] == "ml"
     pod = by_kind(render(canary()))["Rollout"][0]["spec"]["template"]
     assert pod["metadata"]["annotations"]["mlops-gate.io/model-sha256"] == MODEL_SHA
-    assert pod["spec"]["containers"][0]["env"] == [{"name": "MODEL_VERSION", "value": "7"}]
+    env = {e["name"]: e["value"] for e in pod["spec"]["containers"][0]["env"]}
+    assert env["MODEL_VERSION"] == "7"
+    assert "0.12" in env["LATENCY_BUCKETS"].split(",")
 
 
 def test_istio_splits_by_weight_between_two_subsets() -> None:
@@ -156,8 +182,11 @@ def test_istio_shadow_mirrors_instead_of_splitting() -> None:
 
 
 def test_what_the_cluster_cannot_judge_is_named() -> None:
-    spec = canary(analysis={"max_p95_ms": 100, "min_agreement": 0.99, "drift": {"max": 0.2}})
-    assert [line.split(" ")[0] for line in unjudged_analysis(spec)] == [
+    analysis = {"max_p95_ms": 100, "min_agreement": 0.99, "drift": {"max": 0.2}}
+    argo = canary(analysis=analysis, kubernetes={"check_image": CHECK_IMAGE})
+    assert unjudged_analysis(argo) == []  # the live check Job judges agreement and drift
+    flagger = canary(analysis=analysis, kubernetes={"provider": "flagger"})
+    assert [line.split(" ")[0] for line in unjudged_analysis(flagger)] == [
         "deploy.canary.analysis.min_agreement",
         "deploy.canary.analysis.drift",
     ]
@@ -169,6 +198,16 @@ def test_what_the_cluster_cannot_judge_is_named() -> None:
     ("spec", "kwargs", "message"),
     [
         (canary(mode="shadow"), {}, "deploy.canary.mode: shadow needs provider: istio"),
+        (
+            canary(analysis={"min_agreement": 0.9}),
+            {},
+            "deploy.canary.kubernetes.check_image: set an image with mlops-gate installed",
+        ),
+        (
+            canary(kubernetes={"provider": "flagger"}, steps=[100]),
+            {},
+            "deploy.canary.steps: flagger needs a step below 100",
+        ),
         (canary(kubernetes={"image": None}), {}, "deploy.canary.kubernetes.image: set"),
         (
             canary(kubernetes={"provider": "istio"}),
@@ -212,7 +251,11 @@ def test_write_manifests_one_file_per_object_plus_all(tmp_path: Path) -> None:
     assert [p.name for p in paths] == [
         "00-analysistemplate-fraud-detector-canary-analysis.yaml",
         "01-service-fraud-detector.yaml",
-        "02-rollout-fraud-detector.yaml",
+        "02-service-fraud-detector-canary.yaml",
+        "03-service-fraud-detector-stable.yaml",
+        "04-virtualservice-fraud-detector.yaml",
+        "05-podmonitor-fraud-detector.yaml",
+        "06-rollout-fraud-detector.yaml",
         "all.yaml",
     ]
     assert [yaml.safe_load(p.read_text()) for p in paths[:-1]] == objects
@@ -220,3 +263,10 @@ def test_write_manifests_one_file_per_object_plus_all(tmp_path: Path) -> None:
     assert list(yaml.safe_load_all(combined)) == objects
     assert combined == to_yaml(objects)
     assert "&id" not in combined  # no YAML anchors for repeated values
+
+
+def test_a_rerender_removes_the_objects_of_an_earlier_one(tmp_path: Path) -> None:
+    write_manifests(render(canary()), tmp_path)
+    smaller = render(canary(analysis={}))
+    paths = write_manifests(smaller, tmp_path)
+    assert sorted(tmp_path.iterdir()) == sorted(paths)
