@@ -142,23 +142,30 @@ def promote(
     rollback: bool = False,
     timeout: float = DEFAULT_TIMEOUT_S,
     reason: str | None = None,
+    alias: str | None = None,
 ) -> PromotionResult:
-    """Move the registry alias to the checked model (docs/registry.md); `rollback` moves it back."""
+    """Move the registry alias to the checked model (docs/registry.md); `rollback` moves it back
+    (`alias`: another alias of the model, e.g. `production`, with `rollback` only)."""
     from mlops_gate.commands import promote as command
 
     loaded = validate(policy)
     if rollback:
-        return command.rollback(loaded, timeout=timeout, reason=reason)
+        return command.rollback(loaded, timeout=timeout, reason=reason, alias=alias)
     return command.promote(loaded, evidence_path, timeout=timeout, reason=reason)
 
 
 def rollback(
-    policy: Path | LoadedPolicy, *, timeout: float = DEFAULT_TIMEOUT_S, reason: str | None = None
+    policy: Path | LoadedPolicy,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    reason: str | None = None,
+    alias: str | None = None,
 ) -> PromotionResult:
-    """Give the alias back to the version that held it before the current holder's promotion."""
+    """Give the alias (the policy's, or `alias`) back to the version that held it before the
+    current holder's promotion."""
     from mlops_gate.commands.promote import rollback as command
 
-    return command(validate(policy), timeout=timeout, reason=reason)
+    return command(validate(policy), timeout=timeout, reason=reason, alias=alias)
 
 
 def history(

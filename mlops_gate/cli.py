@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from mlops_gate import __version__, paths
+from mlops_gate.commands.recording import RecordMode  # standard library only: --help stays fast
 from mlops_gate.deadline import DEFAULT_TIMEOUT_S
 from mlops_gate.deploy.targets import target_names  # standard library only: --help stays fast
 from mlops_gate.errors import ExitCode, MlopsGateError
@@ -126,6 +127,14 @@ def check(
             help="Gates evaluated at once (default: the CPUs, at most 2; latency always alone).",
         ),
     ] = None,
+    record: Annotated[
+        RecordMode,
+        typer.Option(
+            "--record",
+            help="Log the check as an MLflow run: auto (when the policy uses a registry; one "
+            "warning line where it cannot), required (a pass that cannot be recorded exits 2), off.",
+        ),
+    ] = RecordMode.AUTO,
 ) -> None:
     """Evaluate every gate of POLICY. Exit 0 pass, 1 a gate failed, 2 could not decide, 3 internal error."""
     from rich.console import Console
@@ -151,6 +160,7 @@ def check(
         artifacts=artifacts,
         jobs=jobs,
         comment=comment,
+        record=record,
     )
     # The table is printed before recording and posting; inside GitHub Actions the ::error and
     # ::warning lines follow it on stdout. The final line carries the final exit code.
@@ -177,15 +187,26 @@ def promote(
     ] = False,
     evidence: Annotated[Path, typer.Option(help="Evidence file written by check.")] = EVIDENCE,
     reason: Annotated[str | None, typer.Option(help="Why (recorded in the history).")] = None,
+    alias: Annotated[
+        str | None,
+        typer.Option(
+            help="With --rollback: another alias of the model, e.g. production (moved by deploy) "
+            "(default: promote.alias)."
+        ),
+    ] = None,
     timeout: TimeoutOpt = None,
 ) -> None:
     """Move the registry alias/stage to the checked model, only with passing, matching evidence."""
     from mlops_gate.commands import promote as command
 
     limit = _timeout(ctx, timeout)
+    if alias is not None and not rollback:
+        _fail(["--alias is for --rollback: promote moves promote.alias, deploy moves its alias"])
     loaded = _load(policy)
     if rollback:
-        result = _guarded(lambda: command.rollback(loaded, timeout=limit, reason=reason))
+        result = _guarded(
+            lambda: command.rollback(loaded, timeout=limit, reason=reason, alias=alias)
+        )
     else:
         result = _guarded(lambda: command.promote(loaded, evidence, timeout=limit, reason=reason))
     typer.echo(result.summary())
@@ -358,6 +379,14 @@ def run_command(
             "stops the run (exit 2).",
         ),
     ] = False,
+    record: Annotated[
+        RecordMode,
+        typer.Option(
+            "--record",
+            help="Log the check as an MLflow run: auto (one warning line where it cannot), "
+            "required (a check that cannot be recorded stops the run, exit 2), off.",
+        ),
+    ] = RecordMode.AUTO,
     timeout: TimeoutOpt = None,
 ) -> None:
     """The whole pipeline: build → check → image → promote → deploy; stops at the first "no".
@@ -391,6 +420,7 @@ def run_command(
             timeout=limit,
             progress=progress,
             comment=comment,
+            record=record,
             on_stage=stage_line,
             on_event=lambda line: typer.echo(f"  {line}", err=True),
             # `run`'s check is shown and posted as `check` does it (table; in Actions the summary,
@@ -445,13 +475,14 @@ def _console() -> Console:
 
 
 def _print_delivery(delivery: Delivery) -> None:
-    """What posting and the Actions files said: one line each, on stderr, never a traceback."""
+    """What posting and the Actions files said: one line each, on stderr, never a traceback
+    (each made safe to print by `_safe_line`)."""
     for line in delivery.warnings:
-        typer.echo(f"warning: {line}", err=True)
+        typer.echo(f"warning: {_safe_line(line)}", err=True)
     for line in delivery.errors:
-        typer.echo(f"error: {line}", err=True)
+        typer.echo(f"error: {_safe_line(line)}", err=True)
     if delivery.comment_url:
-        typer.echo(f"posted: {delivery.comment_url}", err=True)
+        typer.echo(f"posted: {_safe_line(delivery.comment_url)}", err=True)
 
 
 @app.command()
@@ -521,19 +552,59 @@ def _guarded(action: Callable[[], T]) -> T:
 
 def _fail(lines: list[str], code: int = ExitCode.UNDECIDED) -> NoReturn:
     for line in lines:
-        typer.echo(f"error: {line}", err=True)
+        typer.echo(f"error: {_safe_line(line)}", err=True)
     raise typer.Exit(int(code))
 
 
-def _crash() -> NoReturn:
-    import tempfile
+def _safe_line(text: str) -> str:
+    """One printed line (issue 13, items 5-6): no configured secret, and control, bidi and
+    line-break characters from data shown as `\\x1b`-style text, so nothing in it can colour
+    the terminal or begin a line of its own (a forged `::error` command in GitHub Actions)."""
+    from mlops_gate.registry.redact import redact_known
+    from mlops_gate.render.escape import visible
 
+    return visible(redact_known(text))
+
+
+def _crash() -> NoReturn:
     detail = traceback.format_exc()
-    log = Path(tempfile.gettempdir()) / "mlops-gate-crash.log"
-    log.write_text(detail, encoding="utf-8")
+    log = _crash_log(detail)
     last = detail.strip().splitlines()[-1]
     typer.echo(f"internal error (a bug in mlops-gate): {last}\nfull traceback: {log}", err=True)
     raise typer.Exit(int(ExitCode.INTERNAL))
+
+
+def _crash_log(detail: str) -> str:
+    """Write the traceback to a new private file and say where (issue 14, item 4).
+
+    A fixed name in /tmp followed a symlink planted there. `mkstemp` makes a fresh 0600 file
+    (O_EXCL: never through an existing name) in `.mlops-gate/logs/`, else the user's cache
+    folder; a folder on the way that is a symlink (the work tree is the pull request's) is skipped.
+    """
+    import os
+    import stat
+    import tempfile
+
+    for where in ("work tree", "user cache"):
+        try:
+            if where == "work tree":
+                folder, parts = Path.cwd(), paths.LOGS.parts
+            else:
+                xdg = os.environ.get("XDG_CACHE_HOME", "")
+                folder = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+                parts = ("mlops-gate", "logs")
+            for part in parts:
+                folder = folder / part
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not stat.S_ISDIR(os.lstat(folder).st_mode):  # a symlink, a file
+                    raise NotADirectoryError(folder)
+            fd, name = tempfile.mkstemp(prefix="crash-", suffix=".log", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(detail)
+            return name
+        except (OSError, RuntimeError):  # RuntimeError: Path.home() without a home
+            continue
+    return "not written (no private folder for it)"
 
 
 def main() -> None:

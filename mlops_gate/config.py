@@ -14,9 +14,16 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are errors, and a loaded policy never changes."""
+    """Unknown keys are errors, a loaded policy never changes, and every number is finite.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    `allow_inf_nan=False`: a threshold of `.nan`, `.inf` or `1e400` (which YAML and pydantic read
+    as infinity) can never be compared meaningfully, so it is a policy error ("Input should be a
+    finite number") at its `file:line:col`, not a crash or a limit nothing can break (issue 13).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class GateConfig(StrictModel):

@@ -10,6 +10,7 @@ of another policy is refused by name. No MLflow here: this runs (and is tested) 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_gate import __version__, paths
 from mlops_gate.errors import InputError, PromotionRefused
-from mlops_gate.fsutil import atomic_write_text, sha256_bytes, sha256_file, sha256_file_memo
+from mlops_gate.fsutil import (
+    atomic_write_text,
+    read_regular,
+    sha256_bytes,
+    sha256_file,
+    sha256_file_memo,
+)
 from mlops_gate.report import CheckReport
 
 if TYPE_CHECKING:
@@ -74,14 +81,9 @@ def git_commit() -> str | None:
 # -- reading --------------------------------------------------------------------------------------
 def read_evidence(path: Path) -> tuple[dict[str, Any], str]:
     """The evidence document and the sha256 of its bytes; a missing or broken file is exit 2."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            f"{path}: evidence file not found (run `mlops-gate check` first)"
-        ) from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the evidence file: {exc.strerror}") from None
+    if not os.path.lexists(path):
+        raise InputError(f"{path}: evidence file not found (run `mlops-gate check` first)")
+    raw = read_regular(path, "evidence file")
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -1,19 +1,109 @@
-"""Small file helpers: atomic writes and content hashes."""
+"""Small file helpers: atomic writes, content hashes, and opening only regular files.
+
+Every path here can come from a pull request (docs/security.md): a model that is a symlink to
+`/dev/zero` or a FIFO must be refused before a byte is read, and an output path that is a
+directory is the user's mistake (exit 2), not a bug (issue 13, items 4 and 6).
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
+
+from mlops_gate.errors import InputError
 
 _CHUNK = 1 << 20
 
 
+class FileProblem(InputError, OSError):
+    """A file that cannot be used: one line naming it, exit 2.
+
+    Also an `OSError`, so the callers that treat an unreadable or unwritable file as "skip it"
+    (the result cache, the crash log) keep doing so without knowing this class.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.strerror = reason
+
+
+def _kind(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+
+
+def _check_regular(path: Path, what: str, info: os.stat_result) -> os.stat_result:
+    kind = _kind(info.st_mode)
+    if kind is not None:
+        raise FileProblem(path, f"{what} is {kind}, expected a regular file")
+    return info
+
+
+def regular_file_stat(path: Path, what: str = "file") -> os.stat_result:
+    """`os.stat(path)` (symlinks followed) when it is a regular file; else a `FileProblem`."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileProblem(path, f"{what} not found") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise FileProblem(path, f"cannot read {what}: {_reason(exc)}") from None
+    return _check_regular(path, what, info)
+
+
+def open_regular(path: Path, what: str = "file") -> BinaryIO:
+    """`path` opened for binary reading, only if it is a regular file (symlinks followed).
+
+    Checked before opening (opening a device can have effects of its own), opened without
+    blocking (a FIFO swapped in since waits for no writer) and checked again on the open file.
+    """
+    regular_file_stat(path, what)
+    try:
+        handle = open(path, "rb", opener=_nonblocking)  # noqa: SIM115 (the caller closes it)
+    except (OSError, ValueError) as exc:
+        raise FileProblem(path, f"cannot read {what}: {_reason(exc)}") from None
+    try:
+        _check_regular(path, what, os.fstat(handle.fileno()))
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def read_regular(path: Path, what: str = "file") -> bytes:
+    """The bytes of `path`, only if it is a regular file (`open_regular`): a file in the work tree
+    that a pull request swapped for a FIFO or a link to /dev/zero is refused, not read forever."""
+    with open_regular(path, what) as handle:
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise FileProblem(path, f"cannot read {what}: {_reason(exc)}") from None
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
+def _reason(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+
+
 def sha256_file(path: Path) -> str:
+    """The sha256 of a regular file's bytes; anything else (a device, a FIFO) is refused."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -25,8 +115,8 @@ def sha256_file_memo(path: Path) -> str:
     `check` hashes the same model and data files for the result cache and the evidence file;
     this reads each once. Code that must re-verify bytes (promote) uses `sha256_file`.
     """
-    stat = path.stat()
-    return _memo_digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    info = regular_file_stat(path)
+    return _memo_digest(str(path.resolve()), info.st_size, info.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=256)
@@ -39,7 +129,20 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never half of it."""
+    """Write `data` to `path` so that readers see the old file or the new one, never half of it.
+
+    A path that cannot be written (a directory, a parent that is a file, no permission, a full
+    disk) is a `FileProblem` naming it: these are the user's paths (`--json`, `.mlops-gate/`).
+    """
+    try:
+        _write_atomically(path, data)
+    except OSError as exc:
+        if isinstance(exc, FileProblem):
+            raise
+        raise FileProblem(path, f"cannot write: {_write_problem(path, exc)}") from None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -55,6 +158,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_problem(path: Path, exc: OSError) -> str:
+    """Why `path` could not be written, naming the part of the path at fault."""
+    if path.is_dir():
+        return "it is a directory"
+    for parent in path.parents:
+        if os.path.lexists(parent):
+            if not parent.is_dir():
+                return f"{parent} is not a directory"
+            break
+    return _reason(exc)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

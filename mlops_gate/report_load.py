@@ -7,22 +7,24 @@ every field's type, and that the verdict it states is the one its gates give.
 from __future__ import annotations
 
 import json
+import os
 import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mlops_gate.errors import InputError
+from mlops_gate.fsutil import read_regular
 from mlops_gate.report import RESULTS_SCHEMA, CheckReport, VariantResult
 from mlops_gate.results import GateResult, Verdict
 
 
 def load_results(path: Path) -> CheckReport:
     """Read and check a results JSON file (`check --json PATH`)."""
+    if not os.path.lexists(path):
+        raise InputError(f"{path}: cannot read the results JSON: No such file or directory")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the results JSON: {exc.strerror or exc}") from None
+        data = json.loads(read_regular(path, "the results JSON").decode("utf-8"))
     except ValueError as exc:
         raise InputError(f"{path}: not valid JSON: {exc}") from None
     try:

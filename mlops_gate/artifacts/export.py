@@ -6,14 +6,17 @@
 | `.joblib` / `.pkl` (`trust: pickle`) | sklearn estimator/pipeline → skl2onnx; torch module |
 | LightGBM / XGBoost in such a pickle (alone or last in a pipeline) | onnxmltools, via skl2onnx |
 | `models:/...`, `runs:/...` (MLflow onnx, sklearn, pytorch flavours) | downloaded, then as above |
-| `.pt` / `.pth` (TorchScript; pickled module with `trust: pickle`) | `torch.onnx.export` |
+| `.pt` / `.pth` / `.pt2` (TorchScript, pickled module, `torch.export`; `trust: pickle`) | `torch.onnx.export` |
 
-Every result gets its duplicate opset imports merged (see `opset.py`) and the `features`,
-`classes`, `inputs` and source metadata written (see `metadata.py`).
+Formats that can run code are refused without `trust: pickle` before a byte is read
+(`loaders/code_formats.py`). Every result gets its duplicate opset imports merged (see `opset.py`),
+the `features`, `classes`, `inputs` and source metadata written (see `metadata.py`), and a graph
+name derived from its source, so one source gives the same bytes on every build (issue 14).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +26,12 @@ from mlops_gate.artifacts import metadata
 from mlops_gate.artifacts.opset import normalise_opset_imports
 from mlops_gate.errors import InputError
 from mlops_gate.fsutil import sha256_file
+from mlops_gate.loaders.code_formats import PICKLE_SUFFIXES, refuse_untrusted, unpickle_failure
 from mlops_gate.loaders.files import check_readable
 from mlops_gate.loaders.locate import is_registry_uri
 
 if TYPE_CHECKING:
     import pandas as pd
-
-PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class Exported:
 def export_file(
     path: Path, trust: str | None, request: ExportRequest, origin: dict[str, Any] | None = None
 ) -> Exported:
-    """Read the source model at `path` and export it; pickles are refused before a byte is read.
+    """Read the source model at `path` and export it; formats that can run code are refused
+    without `trust: pickle` before a byte is read.
 
     `origin` (a registry URI's `uri`, `flavour`, `version`, `run_id`) joins the source metadata.
     """
@@ -66,29 +69,23 @@ def export_file(
             f"{path}: a registry URI: download it first (`registry_source.fetch`, as build does)"
         )
     suffix = path.suffix.lower()
-    if suffix in PICKLE_SUFFIXES and trust != "pickle":
-        raise InputError(
-            f"{path}: refusing to unpickle an untrusted model (unpickling runs arbitrary code); "
-            "set `trust: pickle` on artifacts.source if you trust its origin"
-        )
+    refuse_untrusted(path, trust, " on artifacts.source")
     check_readable(path, "source model")
     source = {"path": str(path), "sha256": sha256_file(path), **(origin or {})}
     if suffix == ".onnx":
         return _finish(_passthrough(path, request), source)
     from mlops_gate.artifacts import registry_source
-    from mlops_gate.artifacts.torch_export import TORCHSCRIPT_SUFFIXES, load_torch_module
+    from mlops_gate.artifacts.torch_export import TORCH_SUFFIXES, load_torch_module
 
-    if suffix in TORCHSCRIPT_SUFFIXES:
+    if suffix in TORCH_SUFFIXES:
         return _finish(export_object(load_torch_module(path, trust), request), source)
     if suffix in PICKLE_SUFFIXES:
         return _finish(export_object(_unpickle(path), request), source)
     if suffix == ".skops":
         return _finish(export_object(registry_source.load_skops(path, trust), request), source)
-    if suffix == ".pt2":
-        return _finish(export_object(registry_source.load_pt2(path), request), source)
     raise InputError(
-        f"{path}: unsupported source model format '{suffix}' (use .onnx, .pt TorchScript, "
-        ".pt2 torch.export, .skops, or a .joblib/.pkl sklearn or torch model with trust: pickle)"
+        f"{path}: unsupported source model format '{suffix}' (use .onnx, .skops, or with "
+        "trust: pickle a .joblib/.pkl sklearn or torch model, .pt TorchScript or .pt2 torch.export)"
     )
 
 
@@ -129,17 +126,15 @@ def export_object(obj: Any, request: ExportRequest) -> Exported:
 
 
 def _passthrough(path: Path, request: ExportRequest) -> Exported:
-    import json
-
     from mlops_gate.artifacts.onnx_file import load_checked
+    from mlops_gate.loaders.models import metadata_list
 
     started = time.perf_counter()
     model = load_checked(path)
     meta = metadata.read_metadata(model)
-    features = (
-        json.loads(meta[metadata.FEATURES]) if metadata.FEATURES in meta else request.features
-    )
-    classes = json.loads(meta[metadata.CLASSES]) if metadata.CLASSES in meta else request.classes
+    features = metadata_list(path, meta, metadata.FEATURES, str) or request.features
+    found = metadata_list(path, meta, metadata.CLASSES)
+    classes = found if found is not None else request.classes
     seconds = time.perf_counter() - started
     return Exported(
         model=model, kind="onnx", features=list(features), classes=classes, seconds=seconds
@@ -153,8 +148,10 @@ def _finish(exported: Exported, source: dict[str, Any]) -> Exported:
     model = exported.model
     normalise_opset_imports(model)
     info = {"kind": exported.kind, **source}
+    if exported.kind != "onnx":  # a passed-through file keeps the name it has
+        model.graph.name = _graph_name(model, source.get("sha256"))
     metadata.write_metadata(
-        model, features=exported.features, classes=exported.classes, source=info
+        model, features=exported.features, classes=exported.classes, source=_reproducible(info)
     )
     if model.ByteSize() < 2**31 - 2**24:  # larger models were checked from their file
         try:
@@ -168,6 +165,23 @@ def _finish(exported: Exported, source: dict[str, Any]) -> Exported:
     )
 
 
+def _graph_name(model: Any, source_sha256: str | None) -> str:
+    """A name fixed by the source: skl2onnx and onnxmltools name each graph with a fresh uuid4,
+    so three builds of one joblib had three sha256 values (issue 14, item 2)."""
+    if source_sha256 is None:  # an in-memory export: its content, without the random name
+        model.graph.name = ""
+        source_sha256 = hashlib.sha256(model.SerializeToString(deterministic=True)).hexdigest()
+    return f"mlops_gate_{source_sha256[:16]}"
+
+
+def _reproducible(info: dict[str, Any]) -> dict[str, Any]:
+    """The source as the artifact records it: the file's name, not the folder it was built in
+    (build.json keeps the full path), so another checkout builds the same bytes."""
+    if "path" not in info:
+        return info
+    return {**info, "path": Path(str(info["path"])).name}
+
+
 def finish_object(exported: Exported) -> Exported:
     """`_finish` for an in-memory export (no source file): what tests and the Python API use."""
     return _finish(exported, {})
@@ -179,9 +193,7 @@ def _unpickle(path: Path) -> Any:
     try:
         return joblib.load(path)
     except Exception as exc:  # unpickling raises anything the pickle's code raises
-        raise InputError(
-            f"{path}: cannot load the pickled model ({type(exc).__name__}: {exc})"
-        ) from None
+        raise unpickle_failure(path, exc) from None
 
 
 def _is_torch_module(obj: Any) -> bool:

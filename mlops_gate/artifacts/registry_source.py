@@ -10,9 +10,10 @@ says which flavour holds the model and which file that is:
 | `sklearn` | `pickled_model`: `.pkl` (pickle/cloudpickle) | a local pickle: only with `trust: pickle` |
 | `sklearn` | `pickled_model`: `.skops` (MLflow 3's default) | skops; untrusted types: `trust: pickle` |
 | `pytorch` | `model_data`/`model.pth` (pickle) | a local pickled module: only with `trust: pickle` |
-| `pytorch` | `model_data`/`model.pt2` (MLflow 3's default) | `torch.export.load`, no unpickling |
+| `pytorch` | `model_data`/`model.pt2` (MLflow 3's default) | `torch.export.load` (unpickles): needs `trust: pickle` |
 
-Nothing is deserialised before the trust check: the refusal is the one a local pickle gets.
+Nothing is deserialised before the trust check: the refusal is the one a local file gets
+(`loaders/code_formats.py`). The `MLmodel` file is read with `registry.uris.read_flavours`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_gate.errors import InputError
+from mlops_gate.loaders.code_formats import unpickle_failure
 
 if TYPE_CHECKING:
     from mlops_gate.policy.loader import LoadedPolicy
@@ -69,7 +71,9 @@ def _model_folder(folder: Path) -> Path:
 
 def model_file(folder: Path, uri: str) -> tuple[str, Path]:
     """(flavour, model file) of a downloaded MLflow model folder; see the module docstring."""
-    flavours = _flavours(folder / "MLmodel")
+    from mlops_gate.registry.uris import read_flavours
+
+    flavours = read_flavours(folder / "MLmodel", uri)
     for flavour, key in (("onnx", "data"), ("sklearn", "pickled_model"), ("pytorch", "model_data")):
         entry = flavours.get(flavour)
         if not isinstance(entry, dict) or not isinstance(entry.get(key), str):
@@ -89,16 +93,6 @@ def model_file(folder: Path, uri: str) -> tuple[str, Path]:
     )
 
 
-def _flavours(mlmodel: Path) -> dict[str, Any]:
-    import yaml
-
-    if not mlmodel.is_file():
-        return {}
-    document = yaml.safe_load(mlmodel.read_text(encoding="utf-8")) or {}
-    flavours = document.get("flavors") if isinstance(document, dict) else None
-    return flavours if isinstance(flavours, dict) else {}
-
-
 def load_skops(path: Path, trust: str | None) -> Any:
     """A skops file: its default-trusted types always, any other type only with `trust: pickle`."""
     try:
@@ -110,7 +104,13 @@ def load_skops(path: Path, trust: str | None) -> Any:
             f"{path}: reading a .skops model needs skops: pip install skops"
         ) from None
 
-    untrusted = sio.get_untrusted_types(file=str(path))
+    try:
+        untrusted = sio.get_untrusted_types(file=str(path))  # reads its JSON schema, no objects
+    except Exception as exc:  # a raw pickle named .skops is no zip: BadZipFile, KeyError, ...
+        raise InputError(
+            f"{path}: not a skops file ({type(exc).__name__}); a pickle must be named "
+            ".pkl/.joblib, and is loaded only with `trust: pickle`"
+        ) from None
     if untrusted and trust != "pickle":
         raise InputError(
             f"{path}: the skops file holds types skops does not trust by default "
@@ -120,24 +120,4 @@ def load_skops(path: Path, trust: str | None) -> Any:
     try:
         return sio.load(str(path), trusted=untrusted or None)
     except Exception as exc:  # skops raises whatever the objects' __setstate__ raises
-        raise InputError(
-            f"{path}: cannot load the skops model ({type(exc).__name__}: {exc})"
-        ) from None
-
-
-def load_pt2(path: Path) -> Any:
-    """The module of a `torch.export` program (MLflow 3's `pt2` pytorch format)."""
-    from mlops_gate.artifacts.torch_export import import_torch
-
-    torch = import_torch()
-    try:
-        module = torch.export.load(str(path)).module()
-    except Exception as exc:  # torch raises RuntimeError / ValueError for a bad archive
-        raise InputError(
-            f"{path}: cannot load the pt2 program ({type(exc).__name__}: {exc})"
-        ) from None
-    # torch shadows train()/eval() on the unlifted module with methods that raise; the program is
-    # already captured (MLflow exports it in eval mode), so the flags are all they would set.
-    for name in ("train", "eval"):
-        vars(module).pop(name, None)
-    return module
+        raise unpickle_failure(path, exc, "skops model") from None

@@ -1,10 +1,10 @@
 """PyTorch modules to ONNX with `torch.onnx.export` (torch is optional: imported only here).
 
-A tabular module takes one `[batch, features]` float tensor. Classifiers are wrapped so the ONNX
-graph has the outputs every other artifact has — `label` (int64) and `probabilities` — whether
-the module returns logits (softmax added; one column means a sigmoid binary logit) or
-probabilities. The batch axis is dynamic. We use the TorchScript exporter (`dynamo=False`): it
-honours `opset_version` below 18 and needs no onnxscript; torch ≥ 2.9 calls it deprecated.
+A tabular module takes one `[batch, features]` float tensor. A classifier's graph gets the
+outputs every other artifact has — `label` (int64) and `probabilities` — whether the module
+returns logits (softmax added; one column means a sigmoid binary logit) or probabilities. The
+batch axis is dynamic. We use the TorchScript exporter (`dynamo=False`): it honours
+`opset_version` below 18 and needs no onnxscript; torch ≥ 2.9 calls it deprecated.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops_gate.errors import DependencyError, InputError
-
-TORCHSCRIPT_SUFFIXES = (".pt", ".pth", ".pts", ".torchscript")
+from mlops_gate.loaders.code_formats import TORCH_SUFFIXES as TORCH_SUFFIXES
+from mlops_gate.loaders.code_formats import refuse_untrusted, unpickle_failure
 
 
 def import_torch() -> Any:
@@ -30,27 +30,40 @@ def import_torch() -> Any:
 
 
 def load_torch_module(path: Path, trust: str | None) -> Any:
-    """A TorchScript archive (no unpickling), else a pickled module when `trust: pickle`."""
+    """The torch module in `path`: a `.pt2` program, a TorchScript archive, else a pickled module.
+
+    Every one of these loaders can run code (`loaders/code_formats.py`), so all need
+    `trust: pickle`; the refusal comes before torch is imported or the file opened.
+    """
+    refuse_untrusted(path, trust, " on artifacts.source")
     torch = import_torch()
+    if path.suffix.lower() == ".pt2":
+        return _load_pt2(torch, path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript: deprecated in 2.9+
             return torch.jit.load(str(path), map_location="cpu")
-    except Exception as exc:  # not a TorchScript archive: torch raises RuntimeError / ValueError
-        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-    if trust != "pickle":
-        raise InputError(
-            f"{path}: not a TorchScript archive ({reason}); save it with torch.jit.script/trace, "
-            "or set `trust: pickle` to unpickle a full module (unpickling runs code)"
-        )
+    except Exception:  # not a TorchScript archive: torch raises RuntimeError / ValueError
+        pass
     try:
         module = torch.load(str(path), map_location="cpu", weights_only=False)
     except Exception as exc:  # unpickling raises whatever the pickle's code raises
-        raise InputError(
-            f"{path}: cannot load the torch model ({type(exc).__name__}: {exc})"
-        ) from None
+        raise unpickle_failure(path, exc, "torch model") from None
     if not isinstance(module, torch.nn.Module):
         raise InputError(f"{path}: holds a {type(module).__name__}, not a torch.nn.Module")
+    return module
+
+
+def _load_pt2(torch: Any, path: Path) -> Any:
+    """The module of a `torch.export` program (MLflow 3's `pt2` pytorch format)."""
+    try:
+        module = torch.export.load(str(path)).module()
+    except Exception as exc:  # torch raises RuntimeError / ValueError for a bad archive
+        raise InputError(f"{path}: cannot load the pt2 program ({_line(exc)})") from None
+    # torch shadows train()/eval() on the unlifted module with methods that raise; the program is
+    # already captured (MLflow exports it in eval mode), so the flags are all they would set.
+    for name in ("train", "eval"):
+        vars(module).pop(name, None)
     return module
 
 
@@ -63,32 +76,41 @@ def export_torch(
     output: str = "logits",
     classes: list[Any] | None = None,
 ) -> tuple[Any, list[Any] | None]:
-    """`(onnx.ModelProto, classes)` for `module`; one that fails to trace raises `InputError`."""
+    """`(onnx.ModelProto, classes)` for `module`; one that fails to trace raises `InputError`.
+
+    The module is exported alone and a classifier's head is added in ONNX (`classifier_head`):
+    an eager wrapper around a TorchScript module cannot be traced ("not part of the active
+    trace"), so scripted and traced classifiers failed to build (issue 14, item 3).
+    """
     import onnx
+
+    from mlops_gate.artifacts.classifier_head import add_classifier_head, check_classes
 
     torch = import_torch()
     module.eval()
     sample = torch.zeros(2, n_features)  # two rows, so tracing cannot bake in a batch of one
     width = _output_width(module, sample)
-    if task == "classification":
-        classes = classes if classes is not None else list(range(max(width, 2)))
-        wrapped, names = (
-            _classifier(torch, module, output, classes, width),
-            ["label", "probabilities"],
-        )
-    else:
-        wrapped, names, classes = module, ["variable"], None
+    if task != "classification":
+        return onnx.load_from_string(_export_bytes(torch, module, sample, opset, "variable")), None
+    labels = classes if classes is not None else list(range(max(width, 2)))
+    check_classes(labels, width)
+    model = onnx.load_from_string(_export_bytes(torch, module, sample, opset, "scores"))
+    add_classifier_head(model, "scores", width, output, labels)
+    return model, labels
+
+
+def _export_bytes(torch: Any, module: Any, sample: Any, opset: int, output: str) -> bytes:
     buffer = io.BytesIO()
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's deprecation and tracer warnings
             torch.onnx.export(
-                wrapped,
+                module,
                 (sample,),
                 buffer,
                 input_names=["X"],
-                output_names=names,
-                dynamic_axes={name: {0: "batch"} for name in ["X", *names]},
+                output_names=[output],
+                dynamic_axes={"X": {0: "batch"}, output: {0: "batch"}},
                 opset_version=opset,
                 dynamo=False,
             )
@@ -96,7 +118,7 @@ def export_torch(
         raise InputError(
             f"torch module {type(module).__name__} failed to export to ONNX: {_line(exc)}"
         ) from None
-    return onnx.load_from_string(buffer.getvalue()), classes
+    return buffer.getvalue()
 
 
 def _output_width(module: Any, sample: Any) -> int:
@@ -112,32 +134,6 @@ def _output_width(module: Any, sample: Any) -> int:
     if not isinstance(out, torch.Tensor) or out.dim() not in (1, 2):
         raise InputError(f"torch module {type(module).__name__} must return one 1-D or 2-D tensor")
     return 1 if out.dim() == 1 else int(out.shape[1])
-
-
-def _classifier(torch: Any, module: Any, output: str, classes: list[Any], width: int) -> Any:
-    if not all(isinstance(c, int) and not isinstance(c, bool) for c in classes):
-        raise InputError("a torch classifier's classes must be integers (set model.classes)")
-    if len(classes) != max(width, 2):
-        raise InputError(
-            f"model.classes has {len(classes)} labels but the module gives {width} scores"
-        )
-
-    class Classifier(torch.nn.Module):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.inner = module
-            self.register_buffer("labels", torch.tensor(classes, dtype=torch.int64))
-
-        def forward(self, x: Any) -> tuple[Any, Any]:
-            scores = self.inner(x).reshape(x.shape[0], -1)
-            if scores.shape[1] == 1:  # one column: the positive class's logit or probability
-                positive = torch.sigmoid(scores) if output == "logits" else scores
-                proba = torch.cat([1 - positive, positive], dim=1)
-            else:
-                proba = torch.softmax(scores, dim=1) if output == "logits" else scores
-            return self.labels[torch.argmax(proba, dim=1)], proba
-
-    return Classifier()
 
 
 def _line(exc: BaseException) -> str:

@@ -5,8 +5,12 @@ The key of a result is the sha256 of: the gate's configuration, the sha256 of ev
 data), the tool version, and for timings the
 machine and the ONNX Runtime build. A changed input re-evaluates exactly the gates that read it.
 Results that could not decide (`error`) are never stored: the cause may be passing (a device, a
-registry). Entries are written atomically; one that does not parse is deleted and recomputed,
-never trusted. Registry URIs are not cached (their bytes are only known after a download).
+registry). Registry URIs are not cached (their bytes are only known after a download).
+
+The cache lies in the work tree, where a pull request can commit an entry under the very key
+it can compute (issue 13): an entry is believed only with this machine's MAC (`trust.py`), and
+only when the input digests it records are today's. Any other entry is deleted and recomputed,
+never trusted; without a usable key nothing is read or stored.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_gate import __version__, paths
+from mlops_gate import __version__, paths, trust
 from mlops_gate.engine.inputs import PolicyInput, policy_inputs
 from mlops_gate.errors import InputError
 from mlops_gate.fsutil import atomic_write_text, sha256_bytes, sha256_file_memo
@@ -29,16 +33,20 @@ if TYPE_CHECKING:
     from mlops_gate.policy.loader import LoadedPolicy
 
 DEFAULT_DIR = paths.GATE_CACHE
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2  # 2: the entry is sealed (trust.py) and records its input digests
+PURPOSE = "gate-result"
 
 
 class GateCache:
-    """Stored gate results under `root`; `root=None` turns caching off (`--no-cache`)."""
+    """Stored gate results under `root`; `root=None` turns caching off (`--no-cache`), as does a
+    machine without a usable key (`trust.machine_key`)."""
 
     def __init__(self, loaded: LoadedPolicy, root: Path | None = DEFAULT_DIR) -> None:
         self.loaded = loaded
-        self.root = root
+        self._secret = trust.machine_key() if root is not None else None
+        self.root = root if self._secret is not None else None
         self._inputs: list[PolicyInput] | None = None
+        self._digests: dict[str, dict[str, str]] = {}  # key -> today's input digests
 
     def key(self, index: int) -> str | None:
         """The cache key of the policy's gate `index`, or None when its result must not be reused."""
@@ -55,31 +63,55 @@ class GateCache:
             "inputs": inputs,
             "machine": _machine() if gate.machine_dependent else None,
         }
-        return sha256_bytes(json.dumps(payload, sort_keys=True, default=str).encode("utf-8"))
+        key = sha256_bytes(json.dumps(payload, sort_keys=True, default=str).encode("utf-8"))
+        self._digests[key] = inputs
+        return key
 
     def load(self, key: str) -> GateResult | None:
-        """The stored result, or None (absent, or corrupt: then it is deleted)."""
-        from mlops_gate.report_load import gate_from_json
-
+        """The stored result, or None: absent, or not believed (then it is deleted)."""
         assert self.root is not None
         path = self.root / f"{key}.json"
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
-            if entry.get("key") != key:
-                raise ValueError("key mismatch")
-            return gate_from_json(entry["result"], "cache")
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, InputError):
-            path.unlink(missing_ok=True)
+        except (OSError, ValueError):
+            text = ""
+        result = self._believed(key, text)
+        if result is None:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+        return result
+
+    def _believed(self, key: str, text: str) -> GateResult | None:
+        """The entry's result when this machine sealed it for `key` from today's input digests."""
+        from mlops_gate.report_load import gate_from_json
+
+        assert self._secret is not None
+        try:
+            entry = trust.unseal(self._secret, PURPOSE, json.loads(text))
+            if entry is None or entry.get("schema") != CACHE_SCHEMA or entry.get("key") != key:
+                return None
+            if entry.get("inputs") != self._digests.get(key):
+                return None
+            return gate_from_json(entry["result"], "cache")
+        except (ValueError, KeyError, TypeError, AttributeError, InputError):
             return None
 
     def store(self, key: str, result: GateResult) -> None:
-        if self.root is None or result.verdict is Verdict.ERROR or result.internal_error:
+        if self.root is None or self._secret is None or key not in self._digests:
             return
-        entry = {"key": key, "result": result.to_json()}
-        with contextlib.suppress(OSError, ValueError):  # a cache not written only costs time
-            atomic_write_text(self.root / f"{key}.json", json.dumps(entry, allow_nan=False) + "\n")
+        if result.verdict is Verdict.ERROR or result.internal_error:
+            return
+        entry = {
+            "schema": CACHE_SCHEMA,
+            "key": key,
+            "inputs": self._digests[key],
+            "result": result.to_json(),
+        }
+        with contextlib.suppress(OSError, ValueError, TypeError):  # not written only costs time
+            sealed = trust.seal(self._secret, PURPOSE, entry)
+            atomic_write_text(self.root / f"{key}.json", json.dumps(sealed, allow_nan=False) + "\n")
 
     def _input_digests(self, index: int, gate: GateConfig) -> dict[str, str] | None:
         """The sha256 of every file the gate reads (engine/inputs.py), with the settings that say

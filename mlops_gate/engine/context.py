@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mlops_gate.engine.data import DataEngine
+    from mlops_gate.gates.features import FeatureHealth
+    from mlops_gate.gates.generation import GenerationSource
     from mlops_gate.loaders.data import ParquetSource
     from mlops_gate.loaders.locate import ModelLocator, ResolvedModel
     from mlops_gate.loaders.models import LoadedModel
@@ -206,6 +208,19 @@ class EvaluationContext:
         declared = getattr(self.model(role), "meta_features", None)
         return list(declared) if declared else self.features()
 
+    def feature_health(self, role: Role = "model", dataset: DatasetName = "eval") -> FeatureHealth:
+        """Which columns `role` reads are NaN on every row or constant in `dataset`, scanned once
+        for every gate (a column at a time; columns the data lacks are the predictions' error)."""
+
+        def scan() -> FeatureHealth:
+            from mlops_gate.gates.features import feature_health
+
+            present = set(self.columns(dataset))
+            names = [name for name in self.model_features(role) if name in present]
+            return feature_health((name, self.column(dataset, name)) for name in names)
+
+        return self._once(("feature_health", role, dataset), scan)
+
     def has_baseline(self) -> bool:
         """A baseline to compare with: named by the policy and, for a registry alias, already set."""
         if self.policy.baseline is None:
@@ -273,6 +288,12 @@ class EvaluationContext:
             return raw
         labels = np.asarray(raw.classes, dtype=object)[np.argmax(raw.proba, axis=1)]
         return dataclasses.replace(raw, labels=np.asarray(labels.tolist()))
+
+    def generation(self) -> GenerationSource:
+        """Generated outputs, judge calls and the LLM gates' files (engine/generation.py)."""
+        from mlops_gate.engine.generation import Generation
+
+        return self._once(("generation",), lambda: Generation(self))
 
     def artifact_paths(self) -> list[Path]:
         """The files that ship: the model file (variants join in with `build`)."""

@@ -1,8 +1,10 @@
 """Every file a policy reads: the one answer that validate, the cache, the evidence and promote use.
 
 A policy reads its model and baseline, its data sets, the gates' own files (expectation suites,
-equivalence sources, pytest paths) and, for an ONNX model, the external-data files its weights
-live in. A file left out here would be a file whose change goes unseen: the cache would serve an
+equivalence sources, pytest paths, rubrics, human labels, JSON Schemas) and, for an ONNX model,
+the external-data files its weights live in. A generation model (issue 18) is its prompt
+template (its `path`) and its outputs file, if any: both are inputs, as is the eval JSONL.
+A file left out here would be a file whose change goes unseen: the cache would serve an
 old result and promote would ship bytes nobody checked. So this is the only list.
 
 A registry model (`models:/...`) is its downloaded copy when the caller has one (`located`),
@@ -70,6 +72,15 @@ def policy_inputs(
         ("data.eval", "eval", "data.eval", policy.data.eval),
         ("data.reference", "reference", "data.reference", policy.data.reference),
     ]
+    for role, spec in (("model", policy.model), ("baseline", policy.baseline)):
+        # A generation model's prompt template and outputs file (the one that is its `path`
+        # is already there): evidence and promote bind them, the cache key reads them.
+        files = spec.generation_files() if spec is not None else {}
+        named += [
+            (f"{role}.{key}", role, f"{role}.{key}", value)
+            for key, value in files.items()
+            if spec is not None and value != spec.path
+        ]
     for index, gate in enumerate(policy.gates):
         owner = GATE_OWNER.format(index=index)
         named += [(f"{owner}.{k}", owner, f"{owner}.{k}", v) for k, v in gate.input_paths().items()]

@@ -19,6 +19,7 @@ from typing import Any
 
 from mlops_gate.errors import GateError, InputError
 from mlops_gate.expectations import Expectation
+from mlops_gate.loaders.files import check_readable
 
 
 def load_expectations(
@@ -54,8 +55,7 @@ def read_suite(path: Path) -> list[Expectation]:
 
 
 def _read_json(path: Path) -> Any:
-    if not path.is_file():
-        raise InputError(f"{path}: suite file not found")
+    check_readable(path, "suite file")  # a regular file: never a FIFO or /dev/zero (issue 13)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -1,4 +1,16 @@
-"""`bias` gate: a fairness gap across the groups of a sensitive column (fairlearn's definitions)."""
+"""`bias` gate: a fairness gap across the groups of a sensitive column (fairlearn's definitions).
+
+- value: the largest gap of `metric` between the groups of `sensitive` that have at least
+  `min_group_size` rows; `max` (and `warn`) are inclusive, compared with a tolerance of a few ulps
+  (`gates/base.py`), so a gap equal to `max` passes.
+- `min_group_size` (default 30): a rate measured on n rows has a standard error of up to
+  0.5/sqrt(n), ±0.09 at 30 rows, so a gap between smaller groups is mostly noise. Smaller groups
+  are not gated: they are named in the message and listed in `details.excluded` (and flagged in
+  `details.groups`), never dropped silently; with fewer than two groups left the gate is `error`.
+- error, never pass, when it cannot decide: a listed group without rows, a rate with a zero
+  divisor (a group without positive labels for TPR), a feature column the model reads that is NaN
+  on every row (`gates/features.py`; a constant one is a note in `details.constant_features`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import Field, model_validator
 
-from mlops_gate.gates.base import GateConfig, verdict_at_most
+from mlops_gate.gates.base import GateConfig, is_above, verdict_at_most
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -18,6 +30,7 @@ if TYPE_CHECKING:
 Array: TypeAlias = "npt.NDArray[Any]"
 MISSING_GROUP = "(missing)"
 DIGITS = 6
+MIN_GROUP_SIZE = 30  # see the module docstring: smaller groups' rates are mostly noise
 
 BiasMetric = Literal[
     "demographic_parity_difference", "equalized_odds_difference", "equal_opportunity_difference"
@@ -25,17 +38,26 @@ BiasMetric = Literal[
 
 
 class Config(GateConfig):
-    """Largest gap between groups of `sensitive`; groups under `min_group_size` are not gated."""
+    """Largest gap between groups of `sensitive`; groups under `min_group_size` are not gated.
+
+    `max`/`warn` are inclusive (a gap equal to `max` passes). Groups under `min_group_size` rows
+    (default 30: below that a group's rate is too noisy to compare) are listed in the message and
+    `details.excluded`; fewer than two groups left, or a feature column the model reads that is
+    NaN on every row, is `error`, never `pass`.
+    """
 
     type: Literal["bias"]
     sensitive: str = Field(description="Column holding the sensitive attribute.")
     metric: BiasMetric = "demographic_parity_difference"
-    max: float = Field(ge=0, le=1, description="Fail if the gap is above this.")
+    max: float = Field(ge=0, le=1, description="Fail if the gap is above this (inclusive).")
     warn: float | None = Field(
         default=None, ge=0, le=1, description="Warn if the gap is above this."
     )
     min_group_size: int = Field(
-        default=1, ge=1, description="Groups with fewer rows are reported, not gated."
+        default=MIN_GROUP_SIZE,
+        ge=1,
+        description="Groups with fewer rows are listed, not gated (a rate from n rows has a "
+        "standard error of up to 0.5/sqrt(n): ±0.09 at 30); fewer than 2 groups left is an error.",
     )
     groups: list[int | str | bool] | None = Field(
         default=None, description="Groups that must be present; an absent or empty one is an error."
@@ -66,11 +88,13 @@ def evaluate(config: Config, context: GateContext) -> GateResult:
     import dataclasses
 
     from mlops_gate.errors import GateError
+    from mlops_gate.gates.features import checked_features
     from mlops_gate.metrics.errors import MetricUndefined
     from mlops_gate.metrics.fairness import disparity, group_rates
 
     if context.task == "regression":
         raise GateError("bias needs a classification model (model.task is regression)")
+    constant = checked_features(context, "model", "eval")
     groups, names = _group_keys(config.sensitive, context)
     predictions = context.predictions("model", "eval")
     positive = _positive_class(config, context)
@@ -80,15 +104,17 @@ def evaluate(config: Config, context: GateContext) -> GateResult:
     rates = group_rates(y_pred, groups, y_true, pos_label=True)
     rates = dataclasses.replace(rates, groups=tuple(names[g] for g in rates.groups))
     kept = _gated_groups(config, rates)
+    if int(kept.sum()) < 2:
+        return _too_few_groups(config, rates, kept)
     try:
         gap = disparity(rates.select(kept), config.metric)
     except MetricUndefined as exc:
         raise GateError(f"{config.metric} on '{config.sensitive}': {exc}") from None
-    return _result(config, rates, kept, gap)
+    return _result(config, rates, kept, gap, constant)
 
 
 def _gated_groups(config: Config, rates: GroupRates) -> Array:
-    """Which groups are gated; a listed group without rows, or fewer than 2 gated, is an error."""
+    """Which groups have `min_group_size` rows; a listed group without rows is an error."""
     from mlops_gate.errors import GateError
 
     for listed in config.groups or ():
@@ -97,15 +123,31 @@ def _gated_groups(config: Config, rates: GroupRates) -> Array:
                 f"sensitive group '{listed}' has no rows in column '{config.sensitive}'"
             )
     kept: Array = rates.rows >= config.min_group_size
-    if int(kept.sum()) < 2:
-        sizes = ", ".join(
-            f"{g}: {n} rows" for g, n in zip(rates.groups, rates.rows.tolist(), strict=True)
-        )
-        raise GateError(
-            f"fewer than 2 groups of '{config.sensitive}' have at least "
-            f"{config.min_group_size} rows ({sizes}): a gap needs 2"
-        )
     return kept
+
+
+def _too_few_groups(config: Config, rates: GroupRates, kept: Array) -> GateResult:
+    """`error`, with every group's size and rates in the details: a gap needs 2 gated groups."""
+    from mlops_gate.results import GateResult, Verdict
+
+    sizes = ", ".join(
+        f"{g}: {n} rows" for g, n in zip(rates.groups, rates.rows.tolist(), strict=True)
+    )
+    details: dict[str, Any] = {
+        "groups": _group_details(rates, kept),
+        "metric": config.metric,
+        "excluded": [str(g) for g, k in zip(rates.groups, kept.tolist(), strict=True) if not k],
+        "min_group_size": config.min_group_size,
+    }
+    return GateResult(
+        id=config.gate_id,
+        type=config.type,
+        verdict=Verdict.ERROR,
+        message=f"fewer than 2 groups of '{config.sensitive}' have at least "
+        f"{config.min_group_size} rows ({sizes}): a gap needs 2",
+        threshold=config.max,
+        details=details,
+    )
 
 
 def _group_keys(sensitive: str, context: GateContext) -> tuple[Array, list[str]]:
@@ -169,7 +211,10 @@ def _object_distinct(values: Array) -> Array:
     return out
 
 
-def _result(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> GateResult:
+def _result(
+    config: Config, rates: GroupRates, kept: Array, gap: Disparity, constant: list[str]
+) -> GateResult:
+    from mlops_gate.gates.features import constant_note
     from mlops_gate.results import GateResult
 
     excluded = [str(g) for g, k in zip(rates.groups, kept.tolist(), strict=True) if not k]
@@ -184,13 +229,17 @@ def _result(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> G
         "comparator": "≤",
         "warn": config.warn,
     }
+    message = _message(config, rates, kept, gap)
+    if constant:
+        details["constant_features"] = constant
+        message += f"; {constant_note(constant)}"
     return GateResult(
         id=config.gate_id,
         type=config.type,
         verdict=verdict_at_most(gap.value, config.max, config.warn),
         value=gap.value,
         threshold=config.max,
-        message=_message(config, rates, kept, gap),
+        message=message,
         details=details,
     )
 
@@ -223,7 +272,7 @@ def _message(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> 
     Groups left out for their size are named, so an exclusion is never silent.
     """
     values = dict(zip(rates.groups, rates.rate(gap.rate).tolist(), strict=True))
-    sign = ">" if gap.value > config.max else "≤"
+    sign = ">" if is_above(gap.value, config.max) else "≤"
     message = (
         f"{config.metric} {gap.value:.3g} ({sign} {config.max:g}): {gap.rate} "
         f"{values[gap.highest]:.3g} for {gap.highest} vs {values[gap.lowest]:.3g} for {gap.lowest}"

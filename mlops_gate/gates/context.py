@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from mlops_gate.gates.features import FeatureHealth
+    from mlops_gate.gates.generation import GenerationSource
     from mlops_gate.loaders.data import ParquetSource
     from mlops_gate.loaders.models import LoadedModel
     from mlops_gate.loaders.predictions import Predictions
@@ -80,11 +82,20 @@ class GateContext(Protocol):
 
     def model_features(self, role: Role = "model") -> list[str]: ...
 
+    def feature_health(self, role: Role = "model", dataset: DatasetName = "eval") -> FeatureHealth:
+        """Which columns `role` reads are NaN on every row or constant in `dataset` (scanned once;
+        `mlops_gate.gates.features.checked_features` turns it into the gates' error and note)."""
+        ...
+
     def has_baseline(self) -> bool: ...
 
     def baseline_note(self) -> str | None: ...
 
     def predictions(self, role: Role = "model", dataset: DatasetName = "eval") -> Predictions: ...
+
+    def generation(self) -> GenerationSource:
+        """Generated outputs, judge calls and the LLM gates' files (`model.task: generation`)."""
+        ...
 
     def artifact_paths(self) -> list[Path]:
         """The files that ship (the model and its external data)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from pydantic import Field, model_validator
 
-from mlops_gate.gates.base import GateConfig, verdict_at_most
+from mlops_gate.gates.base import GateConfig, is_above, verdict_at_most
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -27,7 +27,11 @@ SHOWN = 3  # columns named in the message
 
 
 class Config(GateConfig):
-    """PSI as DESIGN.md defines it; the gate value is the largest PSI over the columns."""
+    """PSI as DESIGN.md defines it; the gate value is the largest PSI over the columns.
+
+    `max`/`warn` are inclusive (a PSI equal to `max` passes), compared with a tolerance of a few
+    ulps (`gates/base.py`).
+    """
 
     type: Literal["drift"]
     method: Literal["psi"] = "psi"
@@ -320,7 +324,7 @@ def _bins(result: ColumnPsi) -> dict[str, Any]:
 def _message(config: Config, psi: dict[str, float]) -> str:
     """E.g. "PSI 0.31 on income (> 0.2); 2 of 20 columns above warn 0.1"."""
     ranked = sorted(psi.items(), key=lambda item: item[1], reverse=True)
-    over = [(name, value) for name, value in ranked if value > config.max]
+    over = [(name, value) for name, value in ranked if is_above(value, config.max)]
     if over:
         shown = ", ".join(f"{value:.3g} on {name}" for name, value in over[:SHOWN])
         more = f" and {len(over) - SHOWN} more" if len(over) > SHOWN else ""
@@ -328,7 +332,7 @@ def _message(config: Config, psi: dict[str, float]) -> str:
     else:
         head = f"largest PSI {ranked[0][1]:.3g} on {ranked[0][0]} (≤ {config.max:g})"
     limit_name, limit = ("warn", config.warn) if config.warn is not None else ("max", config.max)
-    above = sum(value > limit for _, value in ranked)
+    above = sum(is_above(value, limit) for _, value in ranked)
     return f"{head}; {above} of {len(ranked)} columns above {limit_name} {limit:g}"
 
 

@@ -8,6 +8,9 @@ single right label: ONNX and scikit-learn may break the tie differently (0.11% o
 label differences do not count as disagreements. Regression: the largest absolute prediction
 difference (`max_abs_diff`).
 
+Limits are inclusive (an agreement equal to `min_agreement`, a gap equal to its max, passes),
+compared with a tolerance of a few ulps (`gates/base.py`).
+
 `model.path` is the artifact; the source comes from the gate's own `source:` (a pickled sklearn
 model with `trust: pickle`, or another ONNX file, e.g. the float model when gating a variant).
 """
@@ -21,7 +24,7 @@ from pydantic import Field
 
 from mlops_gate.config import StrictModel
 from mlops_gate.errors import GateError
-from mlops_gate.gates.base import GateConfig
+from mlops_gate.gates.base import GateConfig, is_above, is_below
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,11 +91,13 @@ class Agreement:
 
 
 def evaluate(config: Config, context: GateContext) -> GateResult:
+    from mlops_gate.loaders.code_formats import refuse_untrusted
     from mlops_gate.loaders.models import load_model
     from mlops_gate.policy.model import ModelRef
 
     artifact = context.predictions("model", "eval")
     path = context.resolve(config.source.path)
+    refuse_untrusted(path, config.source.trust)  # a .pt source is refused as such, unopened
     if path.suffix.lower() not in (".onnx", ".joblib", ".pkl", ".pickle"):
         raise GateError(
             f"{path}: equivalence sources are .onnx or pickled sklearn models (.joblib/.pkl)"
@@ -148,8 +153,10 @@ def _classification(config: Config, source: Predictions, artifact: Predictions) 
     from mlops_gate.results import GateResult, Verdict
 
     found = compare(source, artifact, config.tie_tolerance)
-    too_few = found.share < config.min_agreement
-    too_far = found.max_proba_diff is not None and found.max_proba_diff > config.max_proba_diff
+    too_few = is_below(found.share, config.min_agreement)
+    too_far = found.max_proba_diff is not None and is_above(
+        found.max_proba_diff, config.max_proba_diff
+    )
     verdict = Verdict.FAIL if too_few or too_far or found.nan_rows else Verdict.PASS
     gap = "n/a" if found.max_proba_diff is None else f"{found.max_proba_diff:.3g}"
     message = (
@@ -192,7 +199,7 @@ def _regression(config: Config, source: Predictions, artifact: Predictions) -> G
     finite = np.isfinite(artifact.values)
     gap = float(np.abs(artifact.values[finite] - source.values[finite]).max(initial=0.0))
     bad = int((~finite).sum())
-    verdict = Verdict.FAIL if gap > config.max_abs_diff or bad else Verdict.PASS
+    verdict = Verdict.FAIL if is_above(gap, config.max_abs_diff) or bad else Verdict.PASS
     message = f"max |Δ| {gap:.3g} over {len(finite)} rows (max {config.max_abs_diff:g})"
     if bad:
         message += f"; {bad} non-finite predictions"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,7 +35,11 @@ MAX_ROUNDS_FACTOR = 5
 
 
 class Config(GateConfig):
-    """Latency percentile after warm-up; against a baseline, interleaved calls and their ratio."""
+    """Latency percentile after warm-up; against a baseline, interleaved calls and their ratio.
+
+    `max_ms`, `warn_ms` and `1 + max_regression` are inclusive limits, compared with a tolerance
+    of a few ulps (`gates/base.py`).
+    """
 
     type: Literal["latency"]
     machine_dependent = True  # a timing: reused only on the same machine and runtime
@@ -310,11 +315,14 @@ def _summary_details(summary: LatencySummary, provider: str, prefix: str = "") -
 
 def _verdict(value_ms: float, config: Config, ratio: float | None) -> Verdict:
     """The worst of the absolute check and the baseline-ratio check."""
-    from mlops_gate.gates.base import verdict_at_most
+    from mlops_gate.gates.base import is_above, verdict_at_most
     from mlops_gate.results import Verdict
 
-    limit = config.max_ms if config.max_ms is not None else float("inf")
-    verdicts = [verdict_at_most(value_ms, limit, config.warn_ms)]
+    verdicts = [Verdict.ERROR if math.isnan(value_ms) else Verdict.PASS]
+    if config.max_ms is not None:
+        verdicts.append(verdict_at_most(value_ms, config.max_ms, config.warn_ms))
+    elif config.warn_ms is not None and is_above(value_ms, config.warn_ms):
+        verdicts.append(Verdict.WARN)
     if ratio is not None and config.max_regression is not None:
         verdicts.append(verdict_at_most(ratio, 1 + config.max_regression))
     order = [Verdict.PASS, Verdict.WARN, Verdict.FAIL, Verdict.ERROR]

@@ -10,6 +10,8 @@ Numbers are scikit-learn's (DESIGN.md "Definitions" -> Metrics; see `mlops_gate.
 - `min` fails a value below it, `max` a value above it. `threshold` is `min` (else `max`) and
   `details.comparator` is "≥" or "≤" to match; with only `max_drop`/`max_increase` the threshold
   is the value the limit allows: baseline - max_drop (≥) or baseline + max_increase (≤).
+- Boundaries (every gate, `gates/base.py`): limits are inclusive and a value within a few ulps of
+  its limit is at it, so a drop exactly equal to `max_drop` passes (issue 13).
 - baseline: whenever the policy has one, `baseline_value` is the baseline model's metric on the same
   rows and `details.delta` = value - baseline. `max_drop` (higher-is-better metrics) fails when
   baseline - value exceeds it; `max_increase` (log_loss, mae, rmse) when value - baseline does.
@@ -24,63 +26,80 @@ Numbers are scikit-learn's (DESIGN.md "Definitions" -> Metrics; see `mlops_gate.
   `details.float_value` and `details.delta_vs_float` (= value - float), with `confidence` the upper
   bound of the paired bootstrap. Elsewhere (the float model, a plain `check`) they do not apply:
   `details.vs_float` says so, and a gate with no other limit is `skip`.
+- `min_rows` (default 30): an eval set with fewer rows is `error`. With n rows a share such as
+  accuracy or recall has a standard error of up to 0.5/sqrt(n), ±0.09 at 30 rows and worse below,
+  and the percentile bootstrap under-covers on small samples (Efron & Tibshirani, "An Introduction
+  to the Bootstrap", 1993, ch. 13-14): one row gives the interval [1.0, 1.0] at any confidence.
+  Below ~30 rows neither the point value nor its interval can carry a release decision.
 - fail when any limit is broken: the message names each broken limit and by how much, on one line.
 - error, never pass, when the gate cannot decide: NaN/inf in targets, predictions or scores, an
-  empty eval set, a single class for roc_auc (or in a bootstrap resample), no probability output
-  for roc_auc/log_loss, labels that cannot be compared with the targets, a metric of the other task.
+  empty eval set or one under `min_rows`, a feature column the model reads that is NaN on every
+  row (`gates/features.py`; a constant one is a note in `details.constant_features` and the
+  message), a value scikit-learn calls ill-defined (precision with no predicted row of a label,
+  recall with no true row, f1 with neither; binary precision/recall/f1 without a true row of the
+  positive class), a single class in y_true for roc_auc or log_loss (or in a bootstrap resample),
+  no probability output for roc_auc/log_loss, labels that cannot be compared with the targets, a
+  metric of the other task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
 from mlops_gate.gates.base import GateConfig
+from mlops_gate.gates.metric_limits import LOWER_IS_BETTER
+from mlops_gate.gates.metric_limits import threshold as _threshold  # its old name, still used
+from mlops_gate.gates.metric_scoring import CLASSIFICATION
 
 if TYPE_CHECKING:
-    from mlops_gate.gates.context import GateContext, Role
-    from mlops_gate.loaders.predictions import Predictions
+    from mlops_gate.gates.context import GateContext
     from mlops_gate.metrics.bootstrap import Statistic
     from mlops_gate.results import GateResult
 
 MetricName = Literal[
     "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "mae", "rmse", "r2"
 ]
-CLASSIFICATION = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"})
-LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse"})
 LIMITS = ("min", "max", "max_drop", "max_increase", "max_drop_vs_float", "max_increase_vs_float")
+FLOAT_ONLY = "the *_vs_float limits apply to quantized variants only (check --artifacts)"
+MIN_ROWS = 30  # see the module docstring: below it a metric is noise, not evidence
 
 
 class Config(GateConfig):
-    """Gate on a scikit-learn-defined metric; `confidence` makes every limit pessimistic."""
+    """Gate on a scikit-learn-defined metric; `confidence` makes every limit pessimistic.
+
+    Limits are inclusive (a value equal to `min`/`max`, or a drop equal to `max_drop`, passes),
+    compared with a tolerance of a few ulps. An eval set under `min_rows` rows (default 30),
+    a feature column the model reads that is NaN on every row, or a value scikit-learn calls
+    ill-defined (e.g. recall when y_true holds no positive row) is `error`, never `pass`.
+    """
 
     type: Literal["metric"]
     metric: MetricName
-    min: float | None = Field(default=None, description="Fail below this value.")
-    max: float | None = Field(default=None, description="Fail above this value.")
+    min: float | None = Field(default=None, description="Fail below this value (inclusive).")
+    max: float | None = Field(default=None, description="Fail above this value (inclusive).")
     max_drop: float | None = Field(
         default=None,
         ge=0,
-        description="Fail if the metric is this much below the baseline's (higher-is-better).",
+        description="Fail if the metric is more than this below the baseline's (higher-is-better).",
     )
     max_increase: float | None = Field(
         default=None,
         ge=0,
-        description="Fail if the metric is this much above the baseline's (lower-is-better).",
+        description="Fail if the metric is more than this above the baseline's (lower-is-better).",
     )
     max_drop_vs_float: float | None = Field(
         default=None,
         ge=0,
         description="In a quantized variant's evaluation (check --artifacts): fail if the metric "
-        "is this much below the float model's on the same rows (higher-is-better).",
+        "is more than this below the float model's on the same rows (higher-is-better).",
     )
     max_increase_vs_float: float | None = Field(
         default=None,
         ge=0,
         description="In a quantized variant's evaluation (check --artifacts): fail if the metric "
-        "is this much above the float model's on the same rows (lower-is-better).",
+        "is more than this above the float model's on the same rows (lower-is-better).",
     )
     confidence: float | None = Field(
         default=None,
@@ -89,7 +108,14 @@ class Config(GateConfig):
         description="Gate on this bootstrap confidence bound instead of the point value.",
     )
     n_resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
-    seed: int = Field(default=0, description="Bootstrap seed (reported).")
+    seed: int = Field(default=0, ge=0, description="Bootstrap seed (reported).")
+    min_rows: int = Field(
+        default=MIN_ROWS,
+        ge=1,
+        description="Fewer eval rows is an error: below ~30 rows a metric and its bootstrap "
+        "interval are too noisy to gate a release on (a share's standard error is up to "
+        "0.5/sqrt(n), ±0.09 at 30 rows; one row gives the interval [1.0, 1.0]).",
+    )
     average: Literal["macro", "micro", "weighted"] = Field(
         default="macro", description="Multiclass averaging."
     )
@@ -137,142 +163,86 @@ class Config(GateConfig):
             raise ValueError("min is greater than max")
         return self
 
+    @property
+    def relative(self) -> bool:
+        """Whether a limit compares with the baseline."""
+        return self.max_drop is not None or self.max_increase is not None
+
+    @property
+    def vs_float(self) -> bool:
+        """Whether a limit compares with the float model (quantized variants only)."""
+        return self.max_drop_vs_float is not None or self.max_increase_vs_float is not None
+
 
 def evaluate(config: Config, context: GateContext) -> GateResult:
     """The metric of the model (and of the baseline, and the float model), against every limit."""
     from mlops_gate.errors import GateError
+    from mlops_gate.gates.metric_scoring import measure
     from mlops_gate.metrics.errors import MetricUndefined
     from mlops_gate.results import GateResult, Verdict
 
-    relative = config.max_drop is not None or config.max_increase is not None
-    first_run = context.baseline_note() if relative and not context.has_baseline() else None
-    if relative and not context.has_baseline() and first_run is None:
-        raise GateError("max_drop/max_increase compare with a baseline, and the policy has none")
-    wants_float = config.max_drop_vs_float is not None or config.max_increase_vs_float is not None
-    reference = context.float_reference() if wants_float else None
-    float_note = _vs_float_note(config, reference)
-    not_applied = [note for note in (first_run, float_note) if note]
-    baseline_applies = relative and first_run is None
+    reference = context.float_reference() if config.vs_float else None
+    notes = _not_applied(config, context, reference)
+    baseline_applies = config.relative and context.has_baseline()
     if config.min is None and config.max is None and not baseline_applies and reference is None:
         return GateResult(
-            id=config.gate_id,
-            type=config.type,
-            verdict=Verdict.SKIP,
-            message="; ".join(not_applied),
+            id=config.gate_id, type=config.type, verdict=Verdict.SKIP, message="; ".join(notes)
         )
-    model, value, info = _measure(config, context, "model")
-    baseline = _measure(config, context, "baseline")[:2] if context.has_baseline() else None
-    floating = _measure(config, reference, "model")[:2] if reference is not None else None
+    model, value, info = measure(config, context, "model")
+    baseline = measure(config, context, "baseline")[:2] if context.has_baseline() else None
+    floating = measure(config, reference, "model")[:2] if reference is not None else None
     try:
         details = {**info, **_details(config, model, value, baseline, floating)}
     except MetricUndefined as exc:
         raise GateError(f"{config.metric} bootstrap: {exc}") from None
-    if float_note:
-        details["vs_float"] = float_note
-    baseline_value = baseline[1] if baseline else None
-    threshold, details["comparator"] = _threshold(
-        config, baseline_value, floating[1] if floating else None
-    )
-    failures = _failures(config, value, baseline_value, details)
-    note = f" ({'; '.join(not_applied)})" if not_applied else ""
+    if reference is None and config.vs_float:
+        details["vs_float"] = FLOAT_ONLY
+    return _result(config, value, baseline[1] if baseline else None, details, notes)
+
+
+def _not_applied(config: Config, context: GateContext, reference: GateContext | None) -> list[str]:
+    """Why a baseline or float-model limit is not applied (first run, a plain check)."""
+    from mlops_gate.errors import GateError
+
+    notes = []
+    if config.relative and not context.has_baseline():
+        first_run = context.baseline_note()
+        if first_run is None:
+            raise GateError(
+                "max_drop/max_increase compare with a baseline, and the policy has none"
+            )
+        notes.append(first_run)
+    if reference is None and config.vs_float:
+        notes.append(FLOAT_ONLY)
+    return notes
+
+
+def _result(
+    config: Config,
+    value: float,
+    baseline_value: float | None,
+    details: dict[str, Any],
+    notes: list[str],
+) -> GateResult:
+    from mlops_gate.gates.features import constant_note
+    from mlops_gate.gates.metric_limits import broken_limits, summary
+    from mlops_gate.results import GateResult, Verdict
+
+    limit, details["comparator"] = _threshold(config, baseline_value, details.get("float_value"))
+    failures = broken_limits(config, value, baseline_value, details)
+    notes = [*notes, constant_note(details.get("constant_features", []))]
+    note = "; ".join(n for n in notes if n)
     return GateResult(
         id=config.gate_id,
         type=config.type,
         verdict=Verdict.FAIL if failures else Verdict.PASS,
         value=value,
-        threshold=threshold,
+        threshold=limit,
         baseline_value=baseline_value,
-        message=("; ".join(failures) if failures else _summary(value, baseline_value, details))
-        + note,
+        message=("; ".join(failures) if failures else summary(value, baseline_value, details))
+        + (f" ({note})" if note else ""),
         details=details,
     )
-
-
-def _vs_float_note(config: Config, reference: GateContext | None) -> str | None:
-    if reference is not None:
-        return None
-    if config.max_drop_vs_float is None and config.max_increase_vs_float is None:
-        return None
-    return "the *_vs_float limits apply to quantized variants only (check --artifacts)"
-
-
-def _measure(
-    config: Config, context: GateContext, role: Role
-) -> tuple[Statistic, float, dict[str, Any]]:
-    """The metric of `role` on the eval rows: its statistic, point value and how it was scored."""
-    from mlops_gate.errors import GateError
-    from mlops_gate.metrics.errors import MetricUndefined
-
-    is_classification = config.metric in CLASSIFICATION
-    if is_classification != (context.task == "classification"):
-        kind = "classification" if is_classification else "regression"
-        raise GateError(f"{config.metric} is a {kind} metric but model.task is {context.task}")
-    target = context.target("eval")
-    if len(target) == 0:
-        raise GateError(f"{context.dataset_path('eval')}: the eval set has no rows")
-    predictions = context.predictions(role, "eval")
-    try:
-        if is_classification:
-            statistic, info = _classification(config, context, target, predictions)
-        else:
-            statistic, info = _regression(config, target, predictions), {}
-        return statistic, statistic.point(), info
-    except MetricUndefined as exc:
-        raise GateError(f"{config.metric} of the {role}: {exc}") from None
-
-
-def _regression(config: Config, target: Any, predictions: Predictions) -> Statistic:
-    from mlops_gate.errors import GateError
-    from mlops_gate.metrics.regression import regression_statistic
-
-    if predictions.values is None:
-        raise GateError("the model has no regression output")
-    metric = cast(Literal["mae", "rmse", "r2"], config.metric)
-    return regression_statistic(metric, target, predictions.values)
-
-
-def _classification(
-    config: Config, context: GateContext, target: Any, predictions: Predictions
-) -> tuple[Statistic, dict[str, Any]]:
-    """Binary (at most two classes, scored on pos_label) or multiclass; see the module docstring."""
-    from mlops_gate.errors import GateError
-    from mlops_gate.metrics import classification as measure
-
-    wanted = config.pos_label if config.pos_label is not None else context.pos_label
-    classes = predictions.classes
-    if config.metric in ("roc_auc", "log_loss"):
-        proba = predictions.require_proba()
-        if classes is None:
-            raise GateError("the order of the model's classes is unknown: set model.classes")
-        if config.metric == "log_loss":
-            return measure.log_loss_statistic(target, proba, classes), {}
-        if len(classes) > 2:
-            return measure.roc_auc_statistic(target, proba, classes=classes), {"average": "macro"}
-        pos = _match_label(wanted, classes)
-        statistic = measure.roc_auc_statistic(target, proba, pos_label=pos, classes=classes)
-        return statistic, {"pos_label": pos}
-    labels = predictions.require_labels()
-    metric = cast(Literal["accuracy", "precision", "recall", "f1"], config.metric)
-    # The few distinct labels, not a Python list of every row (issue #8: 50M rows took gigabytes).
-    known = {
-        *measure.distinct_labels(target, "y_true"),
-        *measure.distinct_labels(labels, "y_pred"),
-        *(classes or ()),
-    }
-    if len(known) > 2:
-        statistic = measure.label_statistic(metric, target, labels, average=config.average)
-        return statistic, {} if metric == "accuracy" else {"average": config.average}
-    pos = _match_label(wanted, known)
-    statistic = measure.label_statistic(metric, target, labels, average="binary", pos_label=pos)
-    return statistic, {} if metric == "accuracy" else {"pos_label": pos}
-
-
-def _match_label(wanted: Any, labels: Iterable[Any]) -> Any:
-    """The label equal to `wanted`, else the one spelled the same (`pos_label: "1"` for 1)."""
-    candidates = [label.item() if hasattr(label, "item") else label for label in labels]
-    exact = [label for label in candidates if label == wanted]
-    spelled = [label for label in candidates if str(label) == str(wanted)]
-    return (exact or spelled or [wanted])[0]
 
 
 def _details(
@@ -303,84 +273,6 @@ def _details(
             paired = paired_bootstrap(model, other[0], confidence=level, n_resamples=n, seed=seed)
             details.update({f"{prefix}_ci_low": paired.low, f"{prefix}_ci_high": paired.high})
     return details
-
-
-def _threshold(
-    config: Config, baseline_value: float | None, float_value: float | None = None
-) -> tuple[float | None, str]:
-    """`min`, else `max`, else the value the baseline (else the float model) limit allows."""
-    if config.min is not None:
-        return config.min, "≥"
-    if config.max is not None:
-        return config.max, "≤"
-    for reference, drop, increase in (
-        (baseline_value, config.max_drop, config.max_increase),
-        (float_value, config.max_drop_vs_float, config.max_increase_vs_float),
-    ):
-        if reference is not None and drop is not None:
-            return reference - drop, "≥"
-        if reference is not None and increase is not None:
-            return reference + increase, "≤"
-    return None, "≤" if config.metric in LOWER_IS_BETTER else "≥"
-
-
-def _failures(
-    config: Config, value: float, baseline: float | None, details: dict[str, Any]
-) -> list[str]:
-    """One phrase per broken limit, naming the limit and by how much it is broken."""
-    name, failures = config.metric, []
-    bound = f" ({details['confidence'] * 100:g}% bound)" if "confidence" in details else ""
-    low, high = details.get("ci_low", value), details.get("ci_high", value)
-    if config.min is not None and low < config.min:
-        failures.append(
-            f"{name}{bound} {low:.6g} is below min {config.min:g} by {config.min - low:.3g}"
-        )
-    if config.max is not None and high > config.max:
-        failures.append(
-            f"{name}{bound} {high:.6g} is above max {config.max:g} by {high - config.max:.3g}"
-        )
-    lower_is_better = config.metric in LOWER_IS_BETTER
-    for prefix, against, reference, limit in (
-        (
-            "delta",
-            "baseline",
-            baseline,
-            config.max_increase if lower_is_better else config.max_drop,
-        ),
-        (
-            "delta_vs_float",
-            "float model",
-            details.get("float_value"),
-            config.max_increase_vs_float if lower_is_better else config.max_drop_vs_float,
-        ),
-    ):
-        if reference is None or limit is None:
-            continue
-        delta = details[prefix]
-        # Pessimistic: the upper end of an increase's interval, minus the lower end of a delta's.
-        if lower_is_better:
-            word, worse = "increase", details.get(f"{prefix}_ci_high", delta)
-        else:
-            word, worse = "drop", -details.get(f"{prefix}_ci_low", delta)
-        if worse > limit:
-            key = f"max_{word}" + ("_vs_float" if prefix == "delta_vs_float" else "")
-            failures.append(
-                f"{name} {word}{bound} {worse:.3g} from {against} {reference:.6g} "
-                f"exceeds {key} {limit:g} by {worse - limit:.3g}"
-            )
-    return failures
-
-
-def _summary(value: float, baseline: float | None, details: dict[str, Any]) -> str:
-    text = f"{details['metric']} {value:.6g}"
-    if "confidence" in details:
-        level = f"{details['confidence'] * 100:g}%"
-        text += f" ({level} CI {details['ci_low']:.6g} to {details['ci_high']:.6g})"
-    if baseline is not None:
-        text += f", baseline {baseline:.6g} (delta {details['delta']:+.3g})"
-    if "float_value" in details:
-        text += f", float model {details['float_value']:.6g} ({details['delta_vs_float']:+.3g})"
-    return text + ": within every limit"
 
 
 # Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).

@@ -92,6 +92,7 @@ def evaluate(config: Config, context: GateContext) -> GateResult:
     target = Path(os.path.normpath(context.resolve(config.path).absolute()))
     if not target.exists():
         raise GateError(f"{target}: no such test file or folder (pytest gate `path`)")
+    context.model("model")  # a model that does not load is this gate's error too (issue 13)
     seed = config.seed if config.seed is not None else secrets.randbelow(2**32)
     args = pytest_args(config, target, context.policy_path.absolute(), seed)
     run = run_pytest(args, config.timeout_s)

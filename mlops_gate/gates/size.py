@@ -1,4 +1,12 @@
-"""`size` gate: bytes on disk of each shipped artifact (ONNX external data included)."""
+"""`size` gate: bytes on disk of each shipped artifact (ONNX external data included).
+
+Only a model that loads is measured: a 0-byte or garbage `.onnx` would otherwise pass at 0 MB
+(issue 13). After its external-data files are located (a location outside the model's folder is
+refused before anything opens it), the gate asks the context for the model (`context.model()`,
+which opens it in ONNX Runtime, or unpickles a trusted sklearn model) and reports its one-line
+load error as `error`; the load is shared with the other gates. `max_mb`/`warn_mb` are inclusive limits,
+compared with a tolerance of a few ulps (`gates/base.py`).
+"""
 
 from __future__ import annotations
 
@@ -18,10 +26,15 @@ BYTES_PER_MB = 1_000_000
 
 
 class Config(GateConfig):
-    """Artifact size in MB (1 MB = 1,000,000 bytes)."""
+    """Artifact size in MB (1 MB = 1,000,000 bytes), of a model that loads (else `error`).
+
+    `max_mb`/`warn_mb` are inclusive: a size equal to `max_mb` passes.
+    """
 
     type: Literal["size"]
-    max_mb: float = Field(gt=0, description="Fail above this many megabytes (10^6 bytes).")
+    max_mb: float = Field(
+        gt=0, description="Fail above this many megabytes (10^6 bytes; inclusive)."
+    )
     warn_mb: float | None = Field(default=None, gt=0, description="Warn above this many megabytes.")
 
     requires = frozenset({"model"})
@@ -42,7 +55,10 @@ def evaluate(config: Config, context: GateContext) -> GateResult:
     paths = context.artifact_paths()
     if not paths:
         raise GateError("size: the policy has no model artifact to measure")
+    # External-data locations are checked (and unsafe ones refused) before ONNX Runtime opens the
+    # model; a model that then does not load is an error, not 0 MB that passes.
     artifacts = [_measure_artifact(path) for path in paths]
+    context.model("model")
     largest = max(artifacts, key=lambda artifact: int(artifact["bytes"]))
     size_bytes = int(largest["bytes"])
     value = size_bytes / BYTES_PER_MB

@@ -3,6 +3,12 @@
 File formats and escaping follow GitHub's runner (actions/toolkit `command.ts`, `file-command.ts`):
 a message escapes `%`, CR and LF; a property also escapes `:` and `,`. Outputs use the heredoc
 form with a random delimiter, so no value (a path with a newline, say) can forge another output.
+
+Every line printed is built by `workflow_command` from a fixed command name, fixed property names
+and escaped values, so a message with a line break stays one command and nothing from data can
+start another (`::stop-commands::` would switch ours off); the other control and bidi characters
+(terminal colours in the log, reordered text) are shown as `\\x1b`-style text, in annotations
+and in the job summary alike (issue 13, item 5).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mlops_gate.github.context import repo_path
+from mlops_gate.render.escape import visible
 from mlops_gate.render.formatting import number, threshold
 from mlops_gate.report import CheckReport
 from mlops_gate.results import Verdict
@@ -24,6 +31,8 @@ from mlops_gate.results import Verdict
 SUMMARY_LIMIT = 1_000_000
 _LEVELS = {Verdict.FAIL: "error", Verdict.ERROR: "error", Verdict.WARN: "warning"}
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_COMMANDS = frozenset({"error", "warning", "notice"})
+_PROPERTY_NAME = re.compile(r"^[a-zA-Z]+$")
 
 
 def in_actions(env: Mapping[str, str] | None = None) -> bool:
@@ -32,7 +41,9 @@ def in_actions(env: Mapping[str, str] | None = None) -> bool:
 
 
 def escape_data(text: str) -> str:
-    """A workflow-command message: `%`, CR and LF encoded so one message stays one command."""
+    """A workflow-command message: `%`, CR and LF encoded so one message stays one command;
+    any other control or bidi character shown as text (`\\x1b`), never passed to the log."""
+    text = visible(text, keep="\r\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -54,9 +65,16 @@ def workflow_commands(report: CheckReport, policy_file: str) -> list[str]:
         message = f"{gate.id}: value {number(gate.value)}, threshold {threshold(gate)}"
         if gate.message:
             message += f": {gate.message}"
-        rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-        lines.append(f"::{level} {rendered}::{escape_data(message)}")
+        lines.append(workflow_command(level, properties, message))
     return lines
+
+
+def workflow_command(command: str, properties: Mapping[str, str], message: str) -> str:
+    """One `::command key=value,...::message` line, every value escaped for the runner."""
+    if command not in _COMMANDS or not all(map(_PROPERTY_NAME.match, properties)):
+        raise ValueError(f"not an annotation command: {command!r} {list(properties)!r}")
+    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::{command} {rendered}::{escape_data(message)}"
 
 
 def write_outputs(path: Path, values: Mapping[str, str]) -> None:
@@ -72,7 +90,9 @@ def write_outputs(path: Path, values: Mapping[str, str]) -> None:
 
 
 def append_summary(path: Path, markdown: str) -> None:
-    """Append Markdown to `$GITHUB_STEP_SUMMARY`, cut with a note where it would pass the limit."""
+    """Append Markdown to `$GITHUB_STEP_SUMMARY`, cut with a note where it would pass the limit;
+    control and bidi characters (only data can hold them) are shown as text."""
+    markdown = visible(markdown, keep="\n\t")
     if len(markdown) > SUMMARY_LIMIT:
         markdown = (
             markdown[:SUMMARY_LIMIT].rsplit("\n", 1)[0]

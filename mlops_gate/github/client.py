@@ -3,7 +3,9 @@
 Every call goes through `GitHubClient.call`, which retries 5xx answers, dropped connections and
 rate limits (honouring `retry-after`, then `x-ratelimit-reset`, as GitHub's REST guide asks),
 stops at one global deadline, and turns whatever is left into a `GitHubError` whose text never
-holds the token.
+holds the token. Each attempt runs through `Deadline.run`: PyGithub's timeout bounds each socket
+read, not a request, so a server trickling its answer would otherwise hold the command for as long
+as it likes (issue 13, item 4).
 PyGithub's own urllib3 retry is switched off so that there is exactly one retry policy, and one
 deadline, to reason about.
 """
@@ -20,7 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from mlops_gate import __version__
-from mlops_gate.deadline import DEFAULT_TIMEOUT_S
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S, Deadline, DeadlineExceeded
 from mlops_gate.errors import DependencyError, MlopsGateError
 
 if TYPE_CHECKING:
@@ -162,7 +164,7 @@ class GitHubClient:
             user_agent=f"mlops-gate/{__version__}",
             lazy=True,
         )
-        self._deadline = time.monotonic() + settings.deadline_s
+        self._deadline = Deadline(settings.deadline_s)
 
     def __enter__(self) -> GitHubClient:
         return self
@@ -188,12 +190,12 @@ class GitHubClient:
         attempts are spent, or the next wait would pass the deadline.
         """
         for attempt in itertools.count():
-            if time.monotonic() > self._deadline:
+            try:
+                return self._deadline.run(action)
+            except DeadlineExceeded:
                 raise GitHubError(
                     f"GitHub: could not {what}: the {self.settings.deadline_s:g} s deadline passed"
-                )
-            try:
-                return action()
+                ) from None
             except Exception as exc:
                 failure = failure_of(exc)
                 if failure is None:
@@ -206,7 +208,7 @@ class GitHubClient:
         wait = retry_wait(failure, attempt, time.time(), self.settings)
         if wait is None or attempt + 1 >= self.settings.max_attempts:
             raise self._error(what, failure, attempt + 1) from None
-        if time.monotonic() + wait > self._deadline:
+        if wait > self._deadline.remaining():
             deadline = self.settings.deadline_s
             note = f"; the next try would be in {wait:.0f} s, past the {deadline:g} s deadline"
             raise self._error(what, failure, attempt + 1, note) from None

@@ -9,12 +9,13 @@ sha256 it records before anything is gated.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlops_gate.errors import InputError
-from mlops_gate.fsutil import atomic_write_text, sha256_file, sha256_file_memo
+from mlops_gate.fsutil import atomic_write_text, read_regular, sha256_file, sha256_file_memo
 
 MANIFEST = "build.json"
 FLOAT_FILE = "model.onnx"
@@ -43,11 +44,11 @@ def write_manifest(folder: Path, document: dict[str, Any]) -> Path:
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest document; a missing or broken one is a one-line `InputError`."""
     path = manifest_path(folder)
+    if not os.path.lexists(path):
+        raise InputError(f"{path}: not found (run `mlops-gate build --out {folder}`)")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: not found (run `mlops-gate build --out {folder}`)") from None
-    except (OSError, ValueError) as exc:
+        document = json.loads(read_regular(path, "build manifest").decode("utf-8"))
+    except ValueError as exc:
         raise InputError(f"{path}: not a build manifest ({type(exc).__name__}: {exc})") from None
     if not isinstance(document, dict) or not isinstance(document.get("artifacts"), list):
         raise InputError(f"{path}: not a build manifest (no `artifacts` list)")

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mlops_gate.errors import InputError
+from mlops_gate.loaders.code_formats import PICKLE_SUFFIXES as PICKLE_SUFFIXES
+from mlops_gate.loaders.code_formats import refuse_untrusted, unpickle_failure
 from mlops_gate.loaders.files import check_readable
 from mlops_gate.loaders.onnx_runtime import open_session
 from mlops_gate.loaders.predictions import Predictions
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
 
     from mlops_gate.policy.model import ModelRef
 
-PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 LABEL_NAMES = ("label", "output_label", "labels")
 PROBA_NAMES = ("probabilities", "output_probability", "probability", "probas")
 _NUMPY_TYPES = {
@@ -46,13 +47,10 @@ class LoadedModel(Protocol):
 
 
 def load_model(path: Path, ref: ModelRef, task: str) -> LoadedModel:
-    """Open the model at `path`; pickles are refused unless `trust: pickle`, before any byte is read."""
+    """Open the model at `path`; formats that run code are refused unless `trust: pickle`, before
+    any byte is read (`code_formats`)."""
+    refuse_untrusted(path, ref.trust)
     if path.suffix.lower() in PICKLE_SUFFIXES:
-        if ref.trust != "pickle":
-            raise InputError(
-                f"{path}: refusing to unpickle an untrusted model (unpickling runs arbitrary code); "
-                "export it to ONNX, or set `trust: pickle` if you trust its origin"
-            )
         check_readable(path, "model file")
         return SklearnModel(path, task)
     if path.suffix.lower() != ".onnx":
@@ -82,12 +80,9 @@ class OnnxModel:
         self.inputs = self.session.get_inputs()
         self.outputs = self.session.get_outputs()
         meta = self.session.get_modelmeta().custom_metadata_map
-        self.meta_classes: tuple[Any, ...] | None = (
-            tuple(json.loads(meta["classes"])) if "classes" in meta else None
-        )
-        self.meta_features: list[str] | None = (
-            json.loads(meta["features"]) if "features" in meta else None
-        )
+        classes = metadata_list(path, meta, "classes")
+        self.meta_classes: tuple[Any, ...] | None = tuple(classes) if classes is not None else None
+        self.meta_features: list[str] | None = metadata_list(path, meta, "features", str)
 
     def with_device(self, device: str, threads: int | None = None) -> OnnxModel:
         return OnnxModel(self.path, self.ref, self.task, device=device, threads=threads)
@@ -164,9 +159,7 @@ class SklearnModel:
         try:
             self.estimator = joblib.load(path)
         except Exception as exc:  # unpickling raises anything the pickle's code raises
-            raise InputError(
-                f"{path}: cannot load the pickled model ({type(exc).__name__}: {exc})"
-            ) from None
+            raise unpickle_failure(path, exc) from None
 
     def predict(self, frame: pd.DataFrame, features: list[str]) -> Predictions:
         import numpy as np
@@ -189,6 +182,24 @@ class SklearnModel:
         )
         classes = tuple(getattr(self.estimator, "classes_", ())) or None
         return Predictions(labels=labels, proba=proba, classes=classes)
+
+
+def metadata_list(
+    path: Path, meta: dict[str, str], key: str, item: type | tuple[type, ...] = (str, int, float)
+) -> list[Any] | None:
+    """ONNX metadata `key` as the JSON list of scalars it must be; None when absent.
+
+    The file is untrusted: `"abc"` once became the classes ('a', 'b', 'c') and `5` a crash."""
+    if key not in meta:
+        return None
+    try:
+        value = json.loads(meta[key])
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+        kind = "strings" if item is str else "strings or numbers"
+        raise InputError(f"{path}: ONNX metadata '{key}' is not a JSON list of {kind}")
+    return value
 
 
 def _as_tensor(

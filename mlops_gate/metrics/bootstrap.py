@@ -41,6 +41,10 @@ class Statistic:
     # The value at unit weights, computed without a (1 x n) weight row (issue #8: on 50M rows that
     # row and the temporaries built from it cost gigabytes). None: `fn` on a row of ones.
     point_fn: Callable[[], float] | None = None
+    # Why the point value, although a number, measures nothing: where scikit-learn warns that a
+    # metric is ill-defined and reports 0.0 (e.g. recall with no true sample). The number stays
+    # scikit-learn's; a gate refuses it (issue 13). None: well defined.
+    ill_defined: str | None = None
 
     def __call__(self, weights: Floats) -> Floats:
         return self.fn(weights)

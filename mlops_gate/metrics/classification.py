@@ -108,9 +108,10 @@ def label_statistic(
     binary = average == "binary" and metric != "accuracy"
     focus = _positive_index(labels, pos_label) if binary else None
     tallies, width = _tallies(true, pred, labels)
+    at_unit = tallies(None)  # the point value's counts, also read by `_ill_defined`
 
     def score(weights: Floats | None) -> Floats:
-        tp, t, p = tallies(weights)
+        tp, t, p = at_unit if weights is None else tallies(weights)
         if metric == "accuracy":
             return ratio(tp.sum(axis=1), t.sum(axis=1))
         if binary:
@@ -128,7 +129,44 @@ def label_statistic(
             [score(weights[i : i + block]) for i in range(0, len(weights), block)]
         )
 
-    return Statistic(len(true), by_blocks, point_fn=lambda: float(score(None)[0]))
+    reason = _ill_defined(metric, average, labels, focus, pos_label, at_unit)
+    return Statistic(
+        len(true), by_blocks, point_fn=lambda: float(score(None)[0]), ill_defined=reason
+    )
+
+
+def _ill_defined(
+    metric: LabelMetric,
+    average: Average,
+    labels: npt.NDArray[Any],
+    focus: int | None,
+    pos_label: Any,
+    tallies: Tallies,
+) -> str | None:
+    """Why the value measures nothing, or None (see `Statistic.ill_defined`).
+
+    scikit-learn warns "ill-defined" for precision where a label has no predicted row, for recall
+    where it has no true row, and for f1 where it has neither (all set to 0.0). A binary score is
+    also refused when y_true has no row of `pos_label`: precision and f1 are then 0.0 (or 0/0)
+    whatever the model does, and two such models compare as equal.
+    """
+    if metric == "accuracy" or average == "micro":
+        return None
+    _, t, p = (np.asarray(a[0]) for a in tallies)
+    if average == "binary":
+        if focus is None or t[focus] == 0:
+            return f"y_true has no row of the positive class {pos_label!r}: {metric} needs both classes"
+        if metric == "precision" and p[focus] == 0:
+            return f"precision is ill-defined: the model predicts no row as {pos_label!r} (0/0)"
+        return None
+    names = labels.tolist()
+    empty = {"precision": (p, "the model never predicts"), "recall": (t, "y_true has no row of")}
+    if metric in empty:
+        divisor, why = empty[metric]
+        missing = [names[i] for i in np.flatnonzero(divisor == 0).tolist()]
+        if missing:
+            return f"{metric} is ill-defined for labels {why}: {missing[:5]}"
+    return None
 
 
 Tallies = tuple[Floats, Floats, Floats]

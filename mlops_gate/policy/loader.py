@@ -16,11 +16,14 @@ from pydantic import ValidationError
 
 from mlops_gate.config import GateConfig
 from mlops_gate.errors import InputError, PolicyError
-from mlops_gate.fsutil import sha256_bytes
+from mlops_gate.fsutil import open_regular, sha256_bytes
 from mlops_gate.policy.envsubst import MissingVariable, substitute
 from mlops_gate.policy.model import Policy
 from mlops_gate.policy.problems import format_problem, validation_problems
 from mlops_gate.policy.yaml_source import Mark, YamlSource, YamlSyntaxError, parse_yaml
+
+# A long policy is a few KiB; this bounds what a pull request can make us read.
+MAX_POLICY_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,7 @@ def parse_policy(
 ) -> LoadedPolicy:
     """Read and validate `path` against `model`; every problem is reported at once (`PolicyError`)."""
     display = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            f"{display}: policy file not found (run `mlops-gate init` to create one)"
-        ) from None
-    except OSError as exc:
-        raise InputError(f"{display}: cannot read policy file: {exc.strerror}") from None
+    raw = _read_policy(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,6 +98,23 @@ def parse_policy(
         source=source,
         gate_ids=ids,
     )
+
+
+def _read_policy(path: Path) -> bytes:
+    """The policy's bytes: a regular file of at most `MAX_POLICY_BYTES` (never `/dev/zero`, a FIFO
+    or a 4 GB file read whole: issue 13, item 4)."""
+    if not os.path.lexists(path):
+        raise InputError(f"{path}: policy file not found (run `mlops-gate init` to create one)")
+    with open_regular(path, "policy file") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        try:
+            raw = b"" if size > MAX_POLICY_BYTES else handle.read(MAX_POLICY_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read policy file: {exc.strerror}") from None
+    if size > MAX_POLICY_BYTES or len(raw) > MAX_POLICY_BYTES:
+        message = f"the policy file is over {MAX_POLICY_BYTES // 2**20} MiB: a policy is short"
+        raise PolicyError([format_problem(str(path), Mark(1, 1), "", message)])
+    return raw
 
 
 def _gate_ids(gates: list[GateConfig]) -> tuple[str, ...]:
@@ -209,4 +222,8 @@ def _canary_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
                 f"needs `reference`: {_INPUT_HINTS['reference']}",
             )
         )
+    task = policy.model.task if policy.model else None
+    for where, message in canary.policy_problems(task):
+        key = ".".join(("deploy.canary", *where))
+        problems.append(format_problem(file, source.mark_for((*path, *where)), key, message))
     return problems

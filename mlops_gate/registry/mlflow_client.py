@@ -4,12 +4,12 @@ Where the registry is (first that is set): `promote.tracking_uri` in the policy,
 `MLFLOW_TRACKING_URI`, else the embedded default, a sqlite file `.mlops-gate/mlflow.db` with
 artifacts under `.mlops-gate/mlartifacts` (DESIGN.md "Real parts, embedded defaults").
 
-Time: one deadline (`--timeout`, default 120 s) bounds the whole command. MLflow's own HTTP retries
-default to 7 with exponential backoff (minutes), so while a `Registry` is open the retry count,
-backoff and per-request timeout are set through MLflow's environment variables, and the per-request
-timeout is recomputed before every call from the time left. The bound is therefore the deadline plus
-at most one request's slack, never MLflow's defaults. Local work (importing MLflow, hashing) is not
-counted against it.
+Time: one `Deadline` (`--timeout`, default 120 s) bounds all registry work of a command, opening
+included. Every MLflow call runs through `Deadline.run`, so a server trickling its answer cannot
+hold the command past it (issue 13, item 4). MLflow's own retries (7, backoff of minutes) are cut
+to `HTTP_RETRIES` and its per-request timeout derived from the time left, through its environment
+variables. Local work (importing MLflow, hashing) is not counted. A URI MLflow cannot use (unknown
+scheme, driver not installed, does not parse) is one line, exit 2, password masked (item 6).
 
 Pickles: `MLFLOW_ALLOW_PICKLE_DESERIALIZATION` is set from the policy's `trust: pickle`, so MLflow's
 own loaders refuse pickled flavours unless the user trusts them (issue #4, item 6).
@@ -21,26 +21,35 @@ import contextlib
 import logging
 import math
 import os
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlops_gate import paths
-from mlops_gate.deadline import DEFAULT_TIMEOUT_S
+from mlops_gate.deadline import DEFAULT_TIMEOUT_S, Deadline, DeadlineExceeded
 from mlops_gate.errors import DependencyError
 from mlops_gate.registry.errors import RegistryConflict, RegistryError, RegistryMissing
-from mlops_gate.registry.redact import display_uri, redact
+from mlops_gate.registry.redact import display_uri, redact, uri_secrets
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
+
+__all__ = ["Deadline", "Registry", "RegistrySettings", "open_registry"]
 
 T = TypeVar("T")
 
 WORKDIR = paths.STATE_DIR
 HTTP_RETRIES = 2
 _QUIET_LOGGERS = ("mlflow", "alembic", "urllib3")
+_CONNECTION_FAILURES = (
+    (("connection refused", "failed to establish"), "cannot connect (connection refused)"),
+    (
+        ("connection aborted", "connection reset", "remote end closed"),
+        "cannot connect (connection lost)",
+    ),
+    (("max retries exceeded", "connectionerror"), "cannot connect"),
+)
 
 
 @dataclass(frozen=True)
@@ -65,23 +74,6 @@ class RegistrySettings:
 
 
 @dataclass
-class Deadline:
-    """A monotonic-clock budget shared by every call of one command."""
-
-    seconds: float
-    _end: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._end = time.monotonic() + self.seconds
-
-    def remaining(self) -> float:
-        return self._end - time.monotonic()
-
-    def expired(self) -> bool:
-        return self.remaining() <= 0
-
-
-@dataclass
 class Registry:
     """An open connection: the MLflow client plus the deadline every call is held to."""
 
@@ -93,7 +85,7 @@ class Registry:
 
     @property
     def display(self) -> str:
-        return ".mlops-gate/mlflow.db (embedded)" if self.embedded else display_uri(self.uri)
+        return _display(self.uri, self.embedded)
 
     def call(self, step: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run one registry call within the time left; MLflow's errors become one-line errors.
@@ -102,24 +94,22 @@ class Registry:
         because callers decide what those mean (a first run, a held lock).
         """
         from mlflow.exceptions import MlflowException
-        from requests import RequestException
 
         self._arm(step)
         try:
-            return fn(*args, **kwargs)
+            return self.deadline.run(fn, *args, **kwargs)
         except MlflowException as exc:
             code = str(getattr(exc, "error_code", ""))
             if code == "RESOURCE_DOES_NOT_EXIST":
-                raise RegistryMissing(redact(exc.message)) from None
+                raise RegistryMissing(redact(exc.message, uri_secrets(self.uri))) from None
             if code == "RESOURCE_ALREADY_EXISTS":
-                raise RegistryConflict(redact(exc.message)) from None
+                raise RegistryConflict(redact(exc.message, uri_secrets(self.uri))) from None
             raise self.error(step, exc) from None
-        except (OSError, RequestException) as exc:
+        except _failures() as exc:
             raise self.error(step, exc) from None
 
     def error(self, step: str, exc: BaseException | str) -> RegistryError:
-        reason = _short_reason(exc, self.deadline)
-        return RegistryError(f"registry {self.display}: {step}: {reason}")
+        return _error(self.uri, self.embedded, step, exc, self.deadline)
 
     def _arm(self, step: str) -> None:
         left = self.deadline.remaining()
@@ -130,20 +120,44 @@ class Registry:
         os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(per_try)
 
 
-def _short_reason(exc: BaseException | str, deadline: Deadline) -> str:
-    text = str(exc) if not isinstance(exc, str) else exc
+def _failures() -> tuple[type[BaseException], ...]:
+    """What a registry call may raise for a reason outside mlops-gate: one line each, exit 2
+    (`ImportError`: a driver MLflow imports lazily, for an artifact store say, is missing)."""
+    from requests import RequestException
+
+    return (OSError, RequestException, ImportError)
+
+
+def _display(uri: str, embedded: bool) -> str:
+    return ".mlops-gate/mlflow.db (embedded)" if embedded else display_uri(uri)
+
+
+def _error(
+    uri: str, embedded: bool, step: str, exc: BaseException | str, deadline: Deadline
+) -> RegistryError:
+    reason = _short_reason(exc, deadline, uri)
+    return RegistryError(
+        redact(f"registry {_display(uri, embedded)}: {step}: {reason}", uri_secrets(uri))
+    )
+
+
+def _short_reason(exc: BaseException | str, deadline: Deadline, uri: str = "") -> str:
+    scheme = uri.partition(":")[0]
+    if isinstance(exc, ImportError):
+        return f"the driver for {scheme or 'this'} URIs is not installed ({exc.name or exc})"
+    text = exc if isinstance(exc, str) else str(exc).strip() or type(exc).__name__
     lowered = text.lower()
-    if "timed out" in lowered or "timeout" in lowered or deadline.expired():
+    if "unsupported uri" in lowered:
+        return f"MLflow does not support the URI scheme {scheme!r}"
+    timed_out = isinstance(exc, DeadlineExceeded) or deadline.expired()
+    if timed_out or "timed out" in lowered or "timeout" in lowered:
         return f"timed out (--timeout {deadline.seconds:g} s)"
-    if "connection refused" in lowered or "failed to establish" in lowered:
-        return "cannot connect (connection refused)"
-    if any(
-        word in lowered for word in ("connection aborted", "connection reset", "remote end closed")
-    ):
-        return "cannot connect (connection lost)"
-    if "max retries exceeded" in lowered or "connectionerror" in lowered:
-        return "cannot connect"
-    line = " ".join(redact(text).split())
+    for words, reason in _CONNECTION_FAILURES:
+        if any(word in lowered for word in words):
+            return reason
+    if isinstance(exc, ValueError):
+        text = f"not a usable tracking URI ({text})"
+    line = " ".join(redact(text, uri_secrets(uri)).split())
     return line if len(line) <= 300 else line[:297] + "..."
 
 
@@ -169,11 +183,22 @@ def open_registry(
                 "the model registry needs MLflow: pip install 'mlops-gate[registry]'"
             ) from None
 
+        deadline = deadline or Deadline(settings.timeout_s)
         with _quiet_loggers():
-            client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-            yield Registry(
-                client, uri, embedded, settings, deadline or Deadline(settings.timeout_s)
-            )
+            try:  # a database URI connects (and migrates) here: the deadline holds already
+                client = deadline.run(_client, MlflowClient, uri)
+            except Exception as exc:  # MLflow's store setup: whatever fails is about the URI
+                raise _error(uri, embedded, "open", exc, deadline) from None
+            yield Registry(client, uri, embedded, settings, deadline)
+
+
+def _client(factory: type[MlflowClient], uri: str) -> MlflowClient:
+    """The client with both its stores made now, so a URI MLflow cannot use fails at open."""
+    client = factory(tracking_uri=uri, registry_uri=uri)
+    resolve = getattr(client, "_get_registry_client", None)  # MLflow makes it on first use
+    if callable(resolve):
+        resolve()
+    return client
 
 
 @contextlib.contextmanager

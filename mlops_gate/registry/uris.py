@@ -188,7 +188,7 @@ def _model_file(local: Path, uri: str) -> Path:
     """The model file in a download: MLmodel's onnx (else sklearn) flavour, else the one .onnx."""
     if local.is_file():
         return local
-    flavors = _flavors(local / "MLmodel")
+    flavors = read_flavours(local / "MLmodel", uri)
     for flavor, key in (("onnx", "data"), ("sklearn", "pickled_model")):
         entry = flavors.get(flavor)
         if isinstance(entry, dict) and isinstance(entry.get(key), str):
@@ -205,11 +205,24 @@ def _model_file(local: Path, uri: str) -> Path:
     )
 
 
-def _flavors(mlmodel: Path) -> dict[str, Any]:
-    if not mlmodel.is_file():
-        return {}
+def read_flavours(mlmodel: Path, uri: str) -> dict[str, Any]:
+    """The `flavors` mapping of an MLflow `MLmodel` file; `{}` when there is no such file.
+
+    The file comes with the model, so it is untrusted: YAML that does not parse, is not UTF-8 or
+    is not a mapping is a one-line `InputError` naming it (it crashed with exit 3 before). Only
+    `yaml.safe_load` reads it: no tag in it can build a Python object."""
     import yaml
 
-    document = yaml.safe_load(mlmodel.read_text(encoding="utf-8")) or {}
-    flavors = document.get("flavors") if isinstance(document, dict) else None
-    return flavors if isinstance(flavors, dict) else {}
+    if not mlmodel.is_file():
+        return {}
+    try:
+        document = yaml.safe_load(mlmodel.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{uri}: its MLmodel file is not readable YAML ({reason})") from None
+    if document is None:
+        return {}
+    flavours = document.get("flavors", {}) if isinstance(document, dict) else None
+    if not isinstance(flavours, dict):
+        raise InputError(f"{uri}: its MLmodel file is malformed (`flavors` is not a mapping)")
+    return flavours

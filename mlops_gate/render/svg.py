@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from html import escape
 
+from mlops_gate.render.escape import html_text as escape
 from mlops_gate.render.formatting import number
 
 WIDTH = 760

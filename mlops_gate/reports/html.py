@@ -9,10 +9,9 @@ that slipped past escaping could not reach the network. Every piece of text goes
 
 from __future__ import annotations
 
-from html import escape
-
 from mlops_gate import __version__
 from mlops_gate.render.charts_common import COLORS
+from mlops_gate.render.escape import html_text as escape
 from mlops_gate.render.formatting import (
     VARIANTS_NOTE,
     counts,

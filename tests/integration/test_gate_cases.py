@@ -3,6 +3,9 @@
 A case file holds:
     description: what it shows
     project: binary | drifted | regression     (default: binary; see `projects` below)
+    model: {...}                               (optional keys over the project's `model`)
+    data: {...}                                (optional keys over the project's `data`, e.g.
+                                                `eval: ${CASE_PROJECT}/eval_negatives.parquet`)
     policy: {...}                              (optional top-level policy keys, e.g. baseline)
     gate: {type: ..., ...}                     (the gate under test)
     expect:
@@ -11,7 +14,8 @@ A case file holds:
       message: substring                       (optional)
       details_keys: [key, ...]                 (optional)
 Paths in a case may use `${CASE_PROJECT}`, the folder holding the projects' files (model.onnx,
-baseline.onnx, eval.parquet, ...), and `${CASE_REPO}`, this repository (e.g. its checks/).
+baseline.onnx, eval.parquet, ...; `broken_inputs` lists the deliberately broken ones), and
+`${CASE_REPO}`, this repository (e.g. its checks/).
 Adding a case is adding a file.
 """
 
@@ -20,6 +24,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -54,6 +60,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     write_table(binary_frame(3000, seed=3, shift=1.0), root / "drifted.parquet")
     write_table(regression_frame(1500, seed=1), root / "reg_reference.parquet")
     write_table(regression_frame(1500, seed=2), root / "reg_eval.parquet")
+    broken_inputs(root, evaluation)
     train_onnx(
         regression_frame(1500, seed=1), root / "reg_model.onnx", target="target", task="regression"
     )
@@ -90,12 +97,31 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     }
 
 
+def broken_inputs(root: Path, evaluation: pd.DataFrame) -> None:
+    """Files a gate must not pass on (issue 13): each is `${CASE_PROJECT}/<name>` in a case."""
+    (root / "empty.onnx").write_bytes(b"")
+    small_group = evaluation.assign(group=["c"] * 10 + list(evaluation["group"][10:]))
+    one_big_group = evaluation.assign(group=["b"] * 10 + ["a"] * (len(evaluation) - 10))
+    tables = {
+        "eval_1_row": evaluation.iloc[:1],
+        "eval_29_rows": evaluation.iloc[:29],
+        "eval_negatives": evaluation[evaluation["label"] == 0],
+        "eval_all_nan_features": evaluation.assign(**dict.fromkeys(FEATURES, np.nan)),
+        "eval_nan_f3": evaluation.assign(f3=np.nan),
+        "eval_constant_f3": evaluation.assign(f3=0.5),
+        "eval_small_group": small_group,
+        "eval_one_big_group": one_big_group,
+    }
+    for name, frame in tables.items():
+        write_table(frame, root / f"{name}.parquet")
+
+
 def _policy(case: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
     document: dict[str, Any] = {
         "version": 1,
         "name": "case",
-        "model": project["model"],
-        "data": project["data"],
+        "model": {**project["model"], **(case.get("model") or {})},
+        "data": {**project["data"], **(case.get("data") or {})},
     }
     extra = dict(case.get("policy") or {})
     if extra.pop("baseline", None) is not None:

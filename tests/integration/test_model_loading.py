@@ -186,3 +186,45 @@ def test_context_derives_labels_for_a_probability_only_model(tmp_path: Path) -> 
     assert predictions.labels.tolist() == [
         ["no", "yes"][i] for i in _expected(FRAME).argmax(axis=1)
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("classes", "not json"),
+        ("classes", "5"),
+        ("classes", '"abc"'),  # once the classes ('a', 'b', 'c')
+        ("classes", '{"no": 0}'),
+        ("classes", '[["nested"]]'),
+        ("features", '["a", 2]'),
+    ],
+)
+def test_onnx_metadata_that_is_not_a_json_list_is_one_line(
+    key: str, value: str, tmp_path: Path
+) -> None:
+    inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 2])]
+    graph = _softmax_graph(inputs, [helper.make_node("Identity", ["input"], ["X"])])
+    path = _save(graph, tmp_path / "m.onnx", {key: value})
+    with pytest.raises(InputError) as caught:
+        load_model(path, ModelRef(path=str(path)), "classification")
+    assert str(caught.value) == f"{path}: ONNX metadata '{key}' is not a JSON list of " + (
+        "strings" if key == "features" else "strings or numbers"
+    )
+
+
+def test_bad_classes_metadata_through_check_and_build_exits_2(tmp_path: Path) -> None:
+    from tests.support import basic_project, run_cli
+
+    policy = basic_project(tmp_path, [{"type": "metric", "metric": "accuracy", "min": 0.1}])
+    model = onnx.load(str(tmp_path / "model.onnx"))
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "classes", "{broken"
+    (tmp_path / "model.onnx").write_bytes(model.SerializeToString())
+    done = run_cli("check", str(policy), "--evidence", str(tmp_path / "e.json"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "model.onnx: ONNX metadata 'classes' is not a JSON list" in done.stdout
+    done = run_cli("build", str(policy), "--out", str(tmp_path / "dist"), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "model.onnx: ONNX metadata 'classes' is not a JSON list" in done.stderr

@@ -159,15 +159,16 @@ def test_pytorch_flavours_pt2_and_pickle(registry_env: Any, tmp_path: Path) -> N
     pt2_run, _ = _log(client, tmp_path / "pt2")
     pth_run, _ = _log(client, tmp_path / "pth")
 
-    _source(policy, f"runs:/{pth_run}/model", trust=None)
-    with pytest.raises(InputError, match="set `trust: pickle` to unpickle a full module"):
-        build(policy, tmp_path / "dist")
+    for run_id in (pt2_run, pth_run):  # torch.export.load unpickles too (issue 14)
+        _source(policy, f"runs:/{run_id}/model", trust=None)
+        with pytest.raises(InputError, match="refusing to load an untrusted torch model"):
+            build(policy, tmp_path / "dist")
 
     rows = mixed_frame(200, seed=3)[NUMERIC].to_numpy(dtype=np.float32)
     with torch.no_grad():
         expected = torch.softmax(module(torch.tensor(rows)), dim=1).numpy()
-    for run_id, trust, suffix in ((pt2_run, None, ".pt2"), (pth_run, "pickle", ".pth")):
-        _source(policy, f"runs:/{run_id}/model", trust=trust)
+    for run_id, suffix in ((pt2_run, ".pt2"), (pth_run, ".pth")):
+        _source(policy, f"runs:/{run_id}/model", trust="pickle")
         manifest = build(policy, tmp_path / "dist", force=True).manifest
         assert manifest["source"]["flavour"] == "pytorch"
         assert Path(manifest["source"]["path"]).suffix == suffix

@@ -47,7 +47,7 @@ def test_all_errors_at_once_with_positions_and_key_paths(tmp_path: Path) -> None
         "p.yaml:7:28: gates[1] (drift).colour: unknown key 'colour'; valid keys: "
         "id, type, method, bins, max, warn, columns, predictions, epsilon",
         "p.yaml:8:5: gates[2]: unknown gate type 'nope'; valid types: "
-        "bias, drift, equivalence, expectations, latency, metric, pytest, size",
+        "assertions, bias, drift, equivalence, expectations, judge, latency, metric, pytest, size, text",
     ]
 
 
@@ -194,3 +194,92 @@ def test_the_loader_writes_each_gate_its_id(tmp_path: Path) -> None:
     loaded = load_policy(path, env={})
     assert tuple(gate.id for gate in loaded.policy.gates) == loaded.gate_ids
     assert tuple(gate.gate_id for gate in loaded.policy.gates) == loaded.gate_ids
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "min: 0.9",
+            "min: .nan",
+            "p.yaml:6:37: gates[0] (metric).min: Input should be a finite number",
+        ),
+        (
+            "{type: drift, max: 0.2}",
+            "{type: drift, max: .inf}",
+            "p.yaml:7:24: gates[1] (drift).max: Input should be a finite number",
+        ),
+        (
+            "{type: drift, max: 0.2}",
+            "{type: size, max_mb: 1e400}",  # YAML reads 1e400 as text, pydantic as infinity
+            "p.yaml:7:26: gates[1] (size).max_mb: Input should be a finite number",
+        ),
+        (
+            "{type: drift, max: 0.2}",
+            "{type: bias, sensitive: sex, max: -.inf}",
+            "p.yaml:7:39: gates[1] (bias).max: Input should be a finite number",
+        ),
+    ],
+)
+def test_nan_and_infinite_numbers_are_policy_errors(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """A NaN limit never compares, an infinite one never breaks: both are refused (issue 13)."""
+    assert _problems(tmp_path, GOOD.replace(old, new)) == [expected]
+
+
+def test_infinite_numbers_are_refused_outside_the_gates_too(tmp_path: Path) -> None:
+    """`allow_inf_nan=False` is set once, on the base of every policy model."""
+    text = GOOD + "deploy: {canary: {analysis: {max_p95_ms: .inf}}}\n"
+    assert _problems(tmp_path, text) == [
+        "p.yaml:8:42: deploy.canary.analysis.max_p95_ms: Input should be a finite number"
+    ]
+
+
+def test_a_negative_seed_is_a_policy_error(tmp_path: Path) -> None:
+    """numpy's default_rng refuses a negative seed: that crashed with exit 3 (issue 13)."""
+    text = GOOD.replace("min: 0.9", "min: 0.9, seed: -1")
+    assert _problems(tmp_path, text) == [
+        "p.yaml:6:48: gates[0] (metric).seed: Input should be greater than or equal to 0"
+    ]
+
+
+def test_a_policy_over_1_mib_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    """Issue 13, item 4: the size is capped before reading; a policy at the cap still loads."""
+    from mlops_gate.policy.loader import MAX_POLICY_BYTES
+
+    padded = GOOD + "#" * (MAX_POLICY_BYTES - len(GOOD) - 1) + "\n"
+    path = tmp_path / "p.yaml"
+    path.write_text(padded, encoding="utf-8")
+    assert load_policy(path, env={}).gate_ids == ("metric:f1", "drift")
+    assert _problems(tmp_path, padded + "\n") == [
+        "p.yaml:1:1: the policy file is over 1 MiB: a policy is short"
+    ]
+
+
+def test_a_policy_must_be_a_regular_file(tmp_path: Path) -> None:
+    """Issue 13, item 4. A FIFO (it blocked) and /dev/zero (read until memory ran out) are
+    tested through the CLI, in a subprocess with a timeout: tests/integration/test_cli_hostile_input.py."""
+    path = tmp_path / "p.yaml"
+    path.mkdir()
+    with pytest.raises(InputError) as caught:
+        load_policy(path, env={})
+    assert str(caught.value) == f"{path}: policy file is a directory, expected a regular file"
+
+
+def test_hostile_yaml_is_a_policy_error_at_its_position(tmp_path: Path) -> None:
+    """Issue 13, item 4: these crashed (exit 3) or ran without bound; now one line each."""
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(6)
+    )
+    assert _problems(tmp_path, GOOD + laughs) == [
+        "p.yaml:12:36: alias '*d' expands the policy to more than 100000 values"
+    ]
+    assert _problems(tmp_path, GOOD + "x: &x [*x]\n") == [
+        "p.yaml:8:8: recursive alias '*x': it refers to a node that contains it"
+    ]
+    tagged = GOOD.replace("name: fraud", "name: !!python/object:os.system {}")
+    assert _problems(tmp_path, tagged) == [
+        "p.yaml:2:7: unsupported YAML tag '!!python/object:os.system': a policy holds only "
+        "mappings, lists, strings, numbers, booleans and null"
+    ]
