@@ -7,8 +7,8 @@ every field's type, and that the verdict it states is the one its gates give.
 from __future__ import annotations
 
 import json
-import os
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
