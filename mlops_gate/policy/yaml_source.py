@@ -149,10 +149,25 @@ def parse_yaml(text: str) -> YamlSource:
     except yaml.MarkedYAMLError as exc:
         mark = _at(exc.problem_mark or exc.context_mark)
         raise YamlSyntaxError(f"invalid YAML: {exc.problem or exc.context}", mark) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, C0 controls)
+        raise YamlSyntaxError(
+            f"invalid YAML: character U+{_code(exc.character):04X} is not allowed in a YAML file",
+            _position(text, exc.position),
+        ) from None
     source = YamlSource(data=None)
     if root is not None:
         source.data = _Builder(source).build(root, (), None, 0)
     return source
+
+
+def _code(character: int | str) -> int:
+    return character if isinstance(character, int) else ord(character[:1] or "\0")
+
+
+def _position(text: str, offset: int) -> Mark:
+    """The 1-based line and column of character `offset` of `text`."""
+    before = text[:offset]
+    return Mark(before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
 
 
 class _Builder:

@@ -283,3 +283,10 @@ def test_hostile_yaml_is_a_policy_error_at_its_position(tmp_path: Path) -> None:
         "p.yaml:2:7: unsupported YAML tag '!!python/object:os.system': a policy holds only "
         "mappings, lists, strings, numbers, booleans and null"
     ]
+
+
+def test_a_character_yaml_forbids_is_a_positioned_policy_error(tmp_path: Path) -> None:
+    """Found by the fuzz harness: a NUL in a policy was an internal error (exit 3)."""
+    assert _problems(tmp_path, "version: 1\nname: x\x00\n") == [
+        "p.yaml:2:8: invalid YAML: character U+0000 is not allowed in a YAML file"
+    ]
