@@ -39,17 +39,17 @@ class Generation:
 
     # -- files --------------------------------------------------------------------------------------
     def read_text(self, path: str, what: str) -> str:
-        from mlops_gate.llm.files import read_text
+        from mlops_gate.loaders.text_files import read_text
 
         return read_text(self.context.resolve(path), what)
 
     def read_rows(self, path: str, what: str) -> list[dict[str, Any]]:
-        from mlops_gate.llm.files import read_jsonl
+        from mlops_gate.loaders.text_files import read_jsonl
 
         return self._memo.once(("rows", path), lambda: read_jsonl(self.context.resolve(path), what))
 
     def read_json(self, path: str, what: str) -> Any:
-        from mlops_gate.llm.files import read_json
+        from mlops_gate.loaders.text_files import read_json
 
         return self._memo.once(("json", path), lambda: read_json(self.context.resolve(path), what))
 
@@ -102,8 +102,8 @@ class Generation:
     def _from_endpoint(
         self, spec: GenerationFields, rows: Sequence[EvalRow], role: Role
     ) -> list[Reply]:
-        from mlops_gate.llm.files import read_text
         from mlops_gate.llm.prompt import check_template, render
+        from mlops_gate.loaders.text_files import read_text
 
         assert spec.prompt is not None  # the policy model requires it without `outputs`
         path = self.context.resolve(spec.prompt)

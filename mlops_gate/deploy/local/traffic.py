@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from mlops_gate.deadline import Deadline, DeadlineHTTPConnection
 from mlops_gate.deploy.local.errors import DeployError
+from mlops_gate.errors import MlopsGateError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,22 +49,17 @@ def requests_from_frame(frame: pd.DataFrame, features: Sequence[str]) -> list[di
 
 
 def read_request_file(path: Path) -> list[dict[str, Any]]:
-    """A JSON-lines file: each line a `/predict` body (`{"rows": [...]}`) or one row object."""
-    bodies: list[dict[str, Any]] = []
+    """A JSON-lines file: each line a `/predict` body (`{"rows": [...]}`) or one row object.
+
+    Read as every file a pull request can change is (`loaders.text_files`: a regular file, a
+    size limit, one line per problem)."""
+    from mlops_gate.loaders.text_files import read_jsonl
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DeployError(f"{path}: unreadable request file ({exc})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise DeployError(f"{path}:{number}: not a JSON object ({exc})") from None
-        if not isinstance(item, dict):
-            raise DeployError(f"{path}:{number}: expected a JSON object, got {type(item).__name__}")
-        bodies.append(item if isinstance(item.get("rows"), list) else {"rows": [item]})
+        items = read_jsonl(path, "request file")
+    except MlopsGateError as exc:
+        raise DeployError(str(exc)) from None
+    bodies = [item if isinstance(item.get("rows"), list) else {"rows": [item]} for item in items]
     if not bodies:
         raise DeployError(f"{path}: the request file holds no requests")
     return bodies

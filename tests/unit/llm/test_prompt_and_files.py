@@ -11,8 +11,9 @@ import pytest
 
 from mlops_gate.errors import InputError
 from mlops_gate.gates.generation import EvalRow
-from mlops_gate.llm.files import eval_rows, output_texts, read_jsonl, read_text
+from mlops_gate.llm.files import eval_rows, output_texts
 from mlops_gate.llm.prompt import check_template, render
+from mlops_gate.loaders.text_files import read_jsonl, read_text
 
 ROW = EvalRow(id="q1", input="How?", reference="secret answer", context="Docs.")
 
@@ -67,7 +68,7 @@ def test_eval_rows(tmp_path: Path) -> None:
         ([{"id": True, "input": "x"}], "row 1 has no `id`"),
         ([{"id": "a", "input": 3}], "has a non-text `input`"),
         ([{"id": "a", "input": "x"}, {"id": "a", "input": "y"}], "ids appear more than once: 'a'"),
-        (["[1, 2]"], ":1: a eval row is a JSON object"),
+        (["[1, 2]"], ":1: expected a JSON object, got list"),
         (['{"id": '], ":1: not JSON"),
         ([], "the eval set has no rows"),
     ],
