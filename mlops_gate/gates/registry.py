@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from mlops_gate.gates.base import GateModule
+from mlops_gate.plugins import registered
 
 if TYPE_CHECKING:
     from mlops_gate.policy.loader import LoadedPolicy
@@ -39,12 +39,8 @@ ENTRY_POINT_GROUP = "mlops_gate.gates"
 @functools.cache
 def gate_types() -> dict[str, GateModule]:
     """Every gate type by name; built-ins cannot be shadowed by plugins."""
-    found: dict[str, str] = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    found.update(BUILTIN_GATES)
-    return {
-        name: cast(GateModule, importlib.import_module(path))
-        for name, path in sorted(found.items())
-    }
+    found = registered(ENTRY_POINT_GROUP, BUILTIN_GATES)
+    return {name: cast(GateModule, importlib.import_module(path)) for name, path in found.items()}
 
 
 def policy_model() -> type[Policy]:

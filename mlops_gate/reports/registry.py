@@ -14,6 +14,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Protocol, cast
 
 from mlops_gate.errors import MlopsGateError
+from mlops_gate.plugins import registered
 
 if TYPE_CHECKING:
     from mlops_gate.report import CheckReport
@@ -64,6 +65,4 @@ def _reporter_modules() -> dict[str, str]:
 
 def reporter_modules(found: Iterable[EntryPoint]) -> dict[str, str]:
     """Module path by reporter name, sorted by name; built-ins cannot be shadowed by plugins."""
-    modules = {ep.name: ep.value for ep in found}
-    modules.update(BUILTIN_REPORTERS)
-    return dict(sorted(modules.items()))
+    return registered(ENTRY_POINT_GROUP, BUILTIN_REPORTERS, found)
