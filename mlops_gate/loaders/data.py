@@ -37,8 +37,22 @@ def read_table(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: not a readable {kind} file ({_first_line(exc)})") from None
     if table.num_rows == 0:
         raise InputError(f"{path}: the data set is empty (0 rows)")
+    check_unique_columns(path, table.column_names)
     frame: pd.DataFrame = table.to_pandas()
     return frame
+
+
+def check_unique_columns(path: Path, names: list[str]) -> None:
+    """Refuse a table whose column names repeat: every gate reads columns by name, and a repeated
+    name would be two columns where one is meant (found by the fuzz harness: a CSV header with a
+    name twice crashed drift and bias)."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(
+                f"{path}: column {name!r} appears more than once: names must be unique"
+            )
+        seen.add(name)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -90,6 +104,7 @@ class ParquetSource:
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
         self.schema = self._file.schema_arrow
+        check_unique_columns(path, [str(name) for name in self.schema.names])
         self.num_rows = int(self._file.metadata.num_rows)
         if self.num_rows == 0:
             raise InputError(f"{path}: the data set is empty (0 rows)")
