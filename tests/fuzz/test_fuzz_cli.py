@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 
 from tests.fuzz.conftest import FuzzProject
-from tests.fuzz.harness import assert_contract, fuzz_settings, run_forked, run_subprocess
+from tests.fuzz.harness import assert_contract, fuzz_settings
+from tests.fuzz.runners import run_forked, run_subprocess
 from tests.fuzz.strategies import alias_bomb, base_policy, policy_text, policy_yaml
 from tests.support import binary_frame, write_table
 

@@ -11,8 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz.conftest import FuzzProject
-from tests.fuzz.harness import assert_contract, fuzz_settings, run_forked
-from tests.fuzz.strategies import base_policy, hostile_model, hostile_table, policy_yaml
+from tests.fuzz.data_strategies import hostile_model, hostile_table
+from tests.fuzz.harness import assert_contract, fuzz_settings
+from tests.fuzz.runners import run_forked
+from tests.fuzz.strategies import base_policy, policy_yaml
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.integration]
 CHECK = ["check", "mlops-gate.yaml", "--no-cache", "--json", "out/results.json"]

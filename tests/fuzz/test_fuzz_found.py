@@ -7,25 +7,61 @@ harness.py (which lets the fuzz tests look past it); when its owner fixes it, th
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.fuzz.conftest import FuzzProject
-from tests.fuzz.harness import KNOWN_FAILURES, assert_contract, run_forked
+from tests.fuzz.harness import DUPLICATE_CSV_COLUMNS, PATH_TOO_LONG, assert_contract
+from tests.fuzz.runners import run_forked
+from tests.fuzz.strategies import base_policy, policy_yaml
+from tests.support import binary_frame
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.integration]
 
 
 def _open(reason: str) -> pytest.MarkDecorator:
-    assert reason in KNOWN_FAILURES.values(), "an open case needs its KNOWN_FAILURES entry"
     return pytest.mark.xfail(strict=False, reason=reason)
 
 
-NUL = next(why for why in KNOWN_FAILURES.values() if "NUL" in why)
+def _duplicated_columns(*names: str) -> tuple[bytes, dict[str, bytes]]:
+    """The base policy on an eval set (CSV, 40 rows) that has each of `names` twice."""
+    frame = binary_frame(40, seed=3)
+    header = ",".join([*frame.columns, *names])
+    rows = [
+        ",".join(map(str, [*row, *(row[name] for name in names)])) for _, row in frame.iterrows()
+    ]
+    policy: dict[str, Any] = base_policy()
+    policy["data"]["eval"] = "eval.csv"
+    table = "\n".join([header, *rows]) + "\n"
+    return policy_yaml(policy).encode(), {"eval.csv": table.encode()}
+
+
+NUL = b"version: 1\nname: x\x00\n"
+LONG_PATH = f"""version: 1
+name: x
+model: {{path: model.onnx}}
+data: {{eval: {"a" * 5000}, target: label}}
+gates: [{{type: size, max_mb: 1}}]
+""".encode()
+VALIDATE = ["validate", "mlops-gate.yaml"]
+CHECK = ["check", "mlops-gate.yaml", "--no-cache"]
 FOUND = [
+    pytest.param(NUL, {}, VALIDATE, id="NUL-validate"),
+    pytest.param(NUL, {}, CHECK, id="NUL-check"),
+    pytest.param(b"version: 1\nname: \x1b[31mred\n", {}, VALIDATE, id="ESC-C0"),
+    pytest.param("version: 1\nname: \x9b31m\n".encode(), {}, VALIDATE, id="CSI-C1"),
+    pytest.param(LONG_PATH, {}, VALIDATE, id="long-path-validate", marks=_open(PATH_TOO_LONG)),
+    pytest.param(LONG_PATH, {}, CHECK, id="long-path-check", marks=_open(PATH_TOO_LONG)),
     pytest.param(
-        b"version: 1\nname: x\x00\n", {}, ["validate"], id="NUL-validate", marks=_open(NUL)
+        *_duplicated_columns("f0"), CHECK, id="CSV-f0-twice", marks=_open(DUPLICATE_CSV_COLUMNS)
     ),
-    pytest.param(b"version: 1\nname: x\x00\n", {}, ["check"], id="NUL-check", marks=_open(NUL)),
+    pytest.param(
+        *_duplicated_columns("group"),
+        CHECK,
+        id="CSV-group-twice",
+        marks=_open(DUPLICATE_CSV_COLUMNS),
+    ),
 ]
 
 
@@ -37,4 +73,5 @@ def test_found(
         (folder / "mlops-gate.yaml").write_bytes(policy)
         for name, content in files.items():
             (folder / name).write_bytes(content)
-        assert_contract(run_forked([*args, "mlops-gate.yaml"], folder), repr(policy))
+        outcome = run_forked(args, folder)
+        assert_contract(outcome, f"policy: {policy[:300]!r}, files: {sorted(files)}")

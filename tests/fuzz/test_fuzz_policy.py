@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz.conftest import FuzzProject
-from tests.fuzz.harness import assert_contract, fuzz_settings, run_forked
+from tests.fuzz.harness import assert_contract, fuzz_settings
+from tests.fuzz.runners import run_forked
 from tests.fuzz.strategies import alias_bomb, mutated_policy, policy_text, policy_yaml
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.integration]
