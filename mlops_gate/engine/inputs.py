@@ -106,8 +106,8 @@ def _external_data(name: str, owner: str, key: str, model: Path) -> list[PolicyI
     reading it reports that)."""
     from mlops_gate.loaders.onnx_external import check_location, external_data_locations
 
-    if not model.is_file():
-        return []
+    if _unusable(model) is not None or not model.is_file():
+        return []  # validate names the unusable path; a missing model is reported where read
     try:
         locations = external_data_locations(model)
     except MlopsGateError:
@@ -150,10 +150,22 @@ def missing_inputs(loaded: LoadedPolicy) -> list[str]:
             continue
         if item.problem is not None:
             problems.append(f"{item.problem} ({item.key} in {loaded.path})")
+        elif (reason := _unusable(item.path)) is not None:
+            problems.append(f"{item.path}: {reason} ({item.key} in {loaded.path})")
         elif not item.path.exists():
             what = "external data file" if ".external:" in item.name else "file"
             problems.append(f"{item.path}: {what} not found ({item.key} in {loaded.path})")
     return problems
+
+
+def _unusable(path: Path) -> str | None:
+    """Why a path cannot even be looked at (a name too long, a NUL in it), else None (found by
+    the fuzz harness: `Path.exists` raised for such a name)."""
+    try:
+        path.exists()
+    except (OSError, ValueError) as exc:
+        return f"cannot use this path: {getattr(exc, 'strerror', None) or exc}"
+    return None
 
 
 def shipped_inputs(loaded: LoadedPolicy, model_file: Path) -> dict[str, Path]:

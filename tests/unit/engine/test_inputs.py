@@ -117,3 +117,16 @@ def test_evidence_of_another_policy_is_refused_by_name(tmp_path: Path) -> None:
     assert "not for 'policy-b'" in message
     assert str(first.policy) in message
     assert str(second.policy) in message
+
+
+def test_a_path_too_long_to_look_at_is_one_problem_not_a_crash(tmp_path: Path) -> None:
+    """Found by the fuzz harness: `Path.exists` raised ENAMETOOLONG (exit 3)."""
+    document = {
+        "version": 1,
+        "name": "long",
+        "model": {"path": "a" * 5000 + ".onnx"},
+        "gates": [{"type": "size", "max_mb": 1}],
+    }
+    (problem,) = missing_inputs(load_policy(write_policy(tmp_path, document)))
+    assert "cannot use this path" in problem
+    assert problem.endswith(f"(model.path in {tmp_path / 'mlops-gate.yaml'})")
