@@ -25,19 +25,12 @@ COLLECT_ENV = "MLOPS_GATE_FUZZ_COLLECT"
 """A JSONL file: record every broken contract there and go on (the long run's survey) instead
 of stopping at the first one."""
 LOG_HEADER = "--- traceback: "
-DUPLICATE_CSV_COLUMNS = (
-    "issue 13: a CSV with a duplicated column name crashes drift and bias (exit 3)"
-)
 PATH_TOO_LONG = (
     "issue 13: a path in the policy longer than the OS allows is an internal error (exit 3)"
 )
 KNOWN_FAILURES: dict[str, str] = {
     # signature (a regular expression) -> why it fails; test_fuzz_found.py holds an xfail case
     # for each. Fixed upstream: delete the entry here and the xfail marks there.
-    r"^exit 3 \| check( \| (gates/features\.py:feature_health ValueError|gates/drift\.py:_kind "
-    r"AttributeError|engine/context\.py:load ValueError|gates/bias\.py:_group_keys TypeError))+$": (
-        DUPLICATE_CSV_COLUMNS
-    ),
     r"^exit 3 \| \w+ \| engine/inputs\.py:missing_inputs OSError$": PATH_TOO_LONG,
 }
 """Broken contracts already reported (issue 13): the fuzz tests set such an example aside and
