@@ -43,7 +43,8 @@ def _with_crash(outcome: Outcome, cwd: Path) -> Outcome:
 def run_forked(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Outcome:
     """`mlops-gate ARGS` in a forked child, in `cwd`; its stdout and stderr go to one file."""
     output = cwd / ".fuzz-output"
-    memory = _mapped_bytes() + MEMORY_HEADROOM
+    mapped = _mapped_bytes()
+    memory = None if mapped is None else mapped + MEMORY_HEADROOM
     started = time.perf_counter()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -53,7 +54,9 @@ def run_forked(args: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     return _with_crash(Outcome(tuple(args), code, text, time.perf_counter() - started), cwd)
 
 
-def _child(args: list[str], cwd: Path, output: Path, memory: int, env: dict[str, str]) -> int:
+def _child(
+    args: list[str], cwd: Path, output: Path, memory: int | None, env: dict[str, str]
+) -> int:
     try:
         os.chdir(cwd)
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -63,7 +66,8 @@ def _child(args: list[str], cwd: Path, output: Path, memory: int, env: dict[str,
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
         os.environ.update(env)
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         _interpreter_warnings()
         return _main(args)
     except BaseException:
@@ -105,9 +109,13 @@ def _wait(pid: int, deadline: float) -> int | None:
         time.sleep(0.005)
 
 
-def _mapped_bytes() -> int:
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return int(statm.read().split()[0]) * resource.getpagesize()
+def _mapped_bytes() -> int | None:
+    """The address space this process maps (Linux); None elsewhere: then no memory limit."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return None
 
 
 def run_subprocess(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Outcome:

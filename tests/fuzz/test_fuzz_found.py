@@ -1,8 +1,8 @@
 """What the fuzzing found, each as a plain case that stays as a regression test (issue 13 item 7).
 
-A case still open is marked `xfail` with its reason and has a `KNOWN_FAILURES` entry in
-harness.py (which lets the fuzz tests look past it); when its owner fixes it, the case passes
-(XPASS): delete both.
+A case still open is marked `pytest.mark.xfail(strict=False, reason="issue 13: ...")` and has a
+`KNOWN_FAILURES` entry in harness.py (which lets the fuzz tests look past it); when its owner
+fixes it, the case passes (XPASS): delete both. All found so far are fixed.
 """
 
 from __future__ import annotations
@@ -12,16 +12,12 @@ from typing import Any
 import pytest
 
 from tests.fuzz.conftest import FuzzProject
-from tests.fuzz.harness import PATH_TOO_LONG, assert_contract
+from tests.fuzz.harness import assert_contract
 from tests.fuzz.runners import run_forked
 from tests.fuzz.strategies import base_policy, policy_yaml
 from tests.support import binary_frame
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.integration]
-
-
-def _open(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=False, reason=reason)
 
 
 def _duplicated_columns(*names: str) -> tuple[bytes, dict[str, bytes]]:
@@ -51,8 +47,8 @@ FOUND = [
     pytest.param(NUL, {}, CHECK, id="NUL-check"),
     pytest.param(b"version: 1\nname: \x1b[31mred\n", {}, VALIDATE, id="ESC-C0"),
     pytest.param("version: 1\nname: \x9b31m\n".encode(), {}, VALIDATE, id="CSI-C1"),
-    pytest.param(LONG_PATH, {}, VALIDATE, id="long-path-validate", marks=_open(PATH_TOO_LONG)),
-    pytest.param(LONG_PATH, {}, CHECK, id="long-path-check", marks=_open(PATH_TOO_LONG)),
+    pytest.param(LONG_PATH, {}, VALIDATE, id="long-path-validate"),
+    pytest.param(LONG_PATH, {}, CHECK, id="long-path-check"),
     pytest.param(*_duplicated_columns("f0"), CHECK, id="CSV-f0-twice"),
     pytest.param(*_duplicated_columns("group"), CHECK, id="CSV-group-twice"),
 ]
