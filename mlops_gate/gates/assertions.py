@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from mlops_gate.gates.assertion_checks import Check
     from mlops_gate.gates.context import GateContext
     from mlops_gate.gates.generation import GenerationSet, GenerationSource
-    from mlops_gate.render.pieces import Breakdown
     from mlops_gate.results import GateResult
 
 KINDS = (
@@ -228,15 +227,5 @@ def _run(
 
 # Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).
 
-
-def breakdown(result: GateResult) -> Breakdown | None:
-    """Each failing row with the check it failed and why (every cell escaped by the reporter)."""
-    from mlops_gate.render.pieces import Breakdown
-
-    failures = result.details.get("failures")
-    if not isinstance(failures, list) or not failures:
-        return None
-    rows = tuple(
-        (f.get("id"), f.get("check"), f.get("why")) for f in failures if isinstance(f, dict)
-    )
-    return Breakdown("failing rows", ("id", "check", "why"), rows)
+VIEW = "mlops_gate.gates.views.assertions"
+"""Where reports/pieces.py finds this gate's charts, breakdown and facts."""

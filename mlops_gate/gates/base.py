@@ -42,9 +42,10 @@ EPS = sys.float_info.epsilon
 class GateModule(Protocol):
     """A gate type: `Config` (its policy model) and `evaluate`.
 
-    A module may also carry its own report pieces, found by name by the reporters
-    (`reports/pieces.py`): `charts(result) -> list[str]` (SVG), `breakdown(result)` (a titled
-    table for Markdown) and `facts(result) -> list[str]` (one-line numbers for the HTML section).
+    A module may also have report pieces, found by name by the reporters (`reports/pieces.py`) on
+    the module its `VIEW` names (`mlops_gate/gates/views/<type>.py`), else on itself:
+    `charts(result) -> list[str]` (SVG), `breakdown(result)` (a titled table for Markdown) and
+    `facts(result) -> list[str]` (one-line numbers for the HTML section).
     """
 
     Config: type[GateConfig]

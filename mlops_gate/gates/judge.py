@@ -26,7 +26,6 @@ from mlops_gate.policy.generation import EndpointSpec
 
 if TYPE_CHECKING:
     from mlops_gate.gates.context import GateContext
-    from mlops_gate.render.pieces import Breakdown
     from mlops_gate.results import GateResult
 
 
@@ -157,14 +156,5 @@ def _result(config: Config, details: dict[str, Any], failures: list[str]) -> Gat
 
 # Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).
 
-
-def breakdown(result: GateResult) -> Breakdown | None:
-    """The lowest-scored rows and the rows lost to the baseline, with the judge's reasons."""
-    from mlops_gate.render.pieces import Breakdown
-
-    rows: list[tuple[object, ...]] = []
-    for entry in result.details.get("lowest", []) or []:
-        rows.append((entry.get("id"), f"score {entry.get('score')}", entry.get("reason")))
-    for entry in (result.details.get("pairwise") or {}).get("lost", []) or []:
-        rows.append((entry.get("id"), "lost to baseline", entry.get("reason")))
-    return Breakdown("judge reasons", ("id", "verdict", "reason"), tuple(rows)) if rows else None
+VIEW = "mlops_gate.gates.views.judge"
+"""Where reports/pieces.py finds this gate's charts, breakdown and facts."""

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from mlops_gate.gates.context import GateContext
     from mlops_gate.gates.generation import GenerationSet
     from mlops_gate.gates.text_scoring import Scored
-    from mlops_gate.render.pieces import Breakdown
     from mlops_gate.results import GateResult
 
 TextMetric = Literal["bleu", "chrf", "ter", "rouge1", "rouge2", "rougeL", "exact_match", "f1"]
@@ -218,24 +217,5 @@ def _broken(
 
 # Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).
 
-
-def breakdown(result: GateResult) -> Breakdown | None:
-    """The worst rows: id, score and the output (the reporter escapes every cell)."""
-    from mlops_gate.render.pieces import Breakdown
-
-    worst = result.details.get("worst")
-    if not isinstance(worst, list) or not worst:
-        return None
-    rows = tuple(
-        (w.get("id"), w.get("score"), w.get("output")) for w in worst if isinstance(w, dict)
-    )
-    return Breakdown("lowest-scoring rows", ("id", "score", "output"), rows)
-
-
-def facts(result: GateResult) -> list[str]:
-    from mlops_gate.render.formatting import number
-
-    low, high = result.details.get("ci_low"), result.details.get("ci_high")
-    if isinstance(low, int | float) and isinstance(high, int | float):
-        return [f"confidence interval {number(float(low))} to {number(float(high))}"]
-    return []
+VIEW = "mlops_gate.gates.views.text"
+"""Where reports/pieces.py finds this gate's charts, breakdown and facts."""

@@ -1,6 +1,8 @@
 """A gate's own report pieces, looked up on its gate type's module by name.
 
-Each gate module may define `charts(result) -> list[str]` (SVG for the HTML report),
+A gate module's pieces live on the module its `VIEW` names (a dotted module path, imported only
+when a report is drawn: `mlops_gate/gates/views/`), or on the gate module itself when it has no
+`VIEW` (a small plugin). That module may define `charts(result) -> list[str]` (SVG for the HTML report),
 `breakdown(result) -> Breakdown | None` (a titled table for Markdown and the PR comment) and
 `facts(result) -> list[str]` (one-line numbers for its HTML section). The reporters ask here and
 never name a gate type, so a new gate type (or a plugin) brings its pieces with it. A result
@@ -9,6 +11,7 @@ whose type is not installed (an old results JSON, a removed plugin) gets no piec
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import cast
 
@@ -39,5 +42,10 @@ def facts(result: GateResult) -> list[str]:
 
 def _piece(result: GateResult, name: str) -> Piece | None:
     """`name` on the module of `result`'s gate type; None for an unknown type or a missing piece."""
-    function = getattr(gate_types().get(result.type), name, None)
+    module = gate_types().get(result.type)
+    if module is None:
+        return None
+    view = getattr(module, "VIEW", None)
+    owner = importlib.import_module(view) if isinstance(view, str) else module
+    function = getattr(owner, name, None)
     return function if callable(function) else None

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from html.parser import HTMLParser
 
-from mlops_gate.gates import drift
+from mlops_gate.gates.views import drift as drift_view
 from mlops_gate.reports import html, pieces
 from mlops_gate.results import GateResult, Verdict
 from tests.report_samples import INJECTIONS, full_report, injection_report
@@ -75,10 +75,10 @@ def test_injections_are_text_not_markup() -> None:
 
 
 def test_bin_labels() -> None:
-    assert drift.bin_labels({"edges": [1.0, 2.0]}, 3) == ["< 1", "1 to 2", "≥ 2"]
-    assert drift.bin_labels({"edges": [1.0, 2.0]}, 4) == ["< 1", "1 to 2", "≥ 2", "NaN"]
-    assert drift.bin_labels({"categories": ["a", "b"]}, 2) == ["a", "b"]
-    assert drift.bin_labels({"edges": "nonsense"}, 2) == ["bin 1", "bin 2"]
+    assert drift_view.bin_labels({"edges": [1.0, 2.0]}, 3) == ["< 1", "1 to 2", "≥ 2"]
+    assert drift_view.bin_labels({"edges": [1.0, 2.0]}, 4) == ["< 1", "1 to 2", "≥ 2", "NaN"]
+    assert drift_view.bin_labels({"categories": ["a", "b"]}, 2) == ["a", "b"]
+    assert drift_view.bin_labels({"edges": "nonsense"}, 2) == ["bin 1", "bin 2"]
 
 
 def test_malformed_details_draw_nothing_but_still_render() -> None:
