@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mlops_gate.deadline import DEFAULT_TIMEOUT_S
 from mlops_gate.engine.memo import Memo
 from mlops_gate.errors import GateError, InputError, MlopsGateError
-from mlops_gate.gates.context import DatasetName, GateContext, Role
+from mlops_gate.gates.context import ColumnKind, DatasetName, GateContext, Role
 from mlops_gate.progress import NoProgress, OneAtATime, Progress
 
 if TYPE_CHECKING:
     import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
     from mlops_gate.engine.data import DataEngine
@@ -61,7 +62,9 @@ class EvaluationContext:
         self.progress: Progress = OneAtATime(progress or NoProgress())
         self.timeout = timeout  # bounds registry downloads (`--timeout`)
         self.locator: ModelLocator = locator or LocalFiles(loaded.base_dir)
-        self.data: DataEngine = data or data_engine("pandas", self._data_paths(), self.progress)
+        self.data: DataEngine = data or data_engine(
+            loaded.policy.data.engine, loaded, self.progress
+        )
         self._memo = Memo()
 
     @property
@@ -72,12 +75,17 @@ class EvaluationContext:
     def policy_path(self) -> Path:
         return self.loaded.path
 
-    def _data_paths(self) -> dict[str, Path | None]:
-        data = self.policy.data
-        return {
-            name: None if value is None else self.resolve(value)
-            for name, value in (("eval", data.eval), ("reference", data.reference))
-        }
+    @property
+    def engine_name(self) -> str:
+        """Which data engine answers ("pandas" | "spark"): for wording, never for math."""
+        return self.data.name
+
+    def engine_hook(self, step: str) -> Callable[..., Any] | None:
+        """The data engine's own code for a gate step that would pull a whole table here
+        (engine/data/hooks.py); None: the gate's in-memory code."""
+        from mlops_gate.engine.data.hooks import engine_hook
+
+        return engine_hook(self.engine_name, step)
 
     def float_reference(self) -> GateContext | None:
         """A plain check gates one model: no float reference (engine/variants.py has one)."""
@@ -109,6 +117,26 @@ class EvaluationContext:
 
     def head(self, name: DatasetName, rows: int) -> pd.DataFrame:
         return self.data.head(name, rows)
+
+    # -- aggregates: answered by the data engine where the data lives (issue 15) -----------------
+    def row_count(self, name: DatasetName) -> int:
+        return self.data.row_count(name)
+
+    def column_kind(self, name: DatasetName, column: str) -> ColumnKind | None:
+        return self.data.column_kind(name, column)
+
+    def column_quantiles(
+        self, name: DatasetName, column: str, probs: npt.ArrayLike
+    ) -> npt.NDArray[np.float64]:
+        return self.data.column_quantiles(name, column, probs)
+
+    def column_bin_counts(
+        self, name: DatasetName, column: str, edges: npt.ArrayLike
+    ) -> npt.NDArray[np.int64]:
+        return self.data.column_bin_counts(name, column, edges)
+
+    def column_category_counts(self, name: DatasetName, column: str) -> tuple[dict[str, int], int]:
+        return self.data.column_category_counts(name, column)
 
     def features(self) -> list[str]:
         """`data.features`, or every eval (else reference) column but the target and `ignore`."""
@@ -214,6 +242,11 @@ class EvaluationContext:
 
         def scan() -> FeatureHealth:
             from mlops_gate.gates.features import feature_health
+
+            hook = self.engine_hook("feature_health")
+            if hook is not None:
+                health: FeatureHealth = hook(self, role, dataset)
+                return health
 
             present = set(self.columns(dataset))
             names = [name for name in self.model_features(role) if name in present]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops_gate.errors import MlopsGateError
+from mlops_gate.errors import MlopsGateError, PromotionRefused
 from mlops_gate.loaders.locate import is_registry_uri
 
 if TYPE_CHECKING:
@@ -88,11 +88,39 @@ def policy_inputs(
     for name, owner, key, value in named:
         if value is None:
             continue
+        if owner in ("eval", "reference") and policy.data.engine == "spark":
+            found += _spark_data(loaded, name, owner, key, value)
+            continue
         path = _local(loaded, value, (located or {}).get(owner))
         found.append(PolicyInput(name, owner, key, value, path))
         if external and path is not None and path.suffix.lower() == ".onnx":
             found += _external_data(name, owner, key, path)
     return found
+
+
+def _spark_data(
+    loaded: LoadedPolicy, name: str, owner: str, key: str, value: str
+) -> list[PolicyInput]:
+    """Data the Spark engine reads. A local file is itself; a local directory is each data file
+    Spark reads in it (`data.eval.file:part-0.parquet`), so the evidence binds their bytes and
+    the cache sees a change. A table or a remote URL has no local bytes: an input without a
+    path (never cached) that `shipped_inputs` refuses to promote on."""
+    from mlops_gate.engine.data.spark.reading import Location, data_files, locate
+
+    path = locate(value, loaded.resolve(value))
+    if isinstance(path, Location):
+        return [PolicyInput(name, owner, key, value, None)]
+    if not path.is_dir():
+        return [PolicyInput(name, owner, key, value, path)]
+    files = data_files(path)
+    if not files:
+        return [
+            PolicyInput(name, owner, key, value, path, f"{path}: no data files in this directory")
+        ]
+    return [
+        PolicyInput(f"{name}.file:{file.relative_to(path).as_posix()}", owner, key, value, file)
+        for file in files
+    ]
 
 
 def _local(loaded: LoadedPolicy, value: str, located: Path | None) -> Path | None:
@@ -173,6 +201,14 @@ def shipped_inputs(loaded: LoadedPolicy, model_file: Path) -> dict[str, Path]:
     evidence name, `model` being `model_file` (a registry model's download). A registry baseline
     is left out: its version is checked against the registry instead."""
     inputs = policy_inputs(loaded, {"model": model_file})
+    remote = [item for item in inputs if item.path is None and item.owner in ("eval", "reference")]
+    if remote:
+        names = ", ".join(f"{item.key} ({item.value})" for item in remote)
+        raise PromotionRefused(
+            f"{names}: data read by Spark from a table or a remote path has no local bytes the "
+            "evidence could bind, so promote and deploy refuse it: gate a local copy (a file or "
+            "a directory) to promote, see docs/spark.md"
+        )
     files = {item.name: item.path for item in inputs if item.path is not None}
     files["model"] = model_file
     return files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import time
@@ -23,12 +24,35 @@ if TYPE_CHECKING:
 
 CRASH_DIR = paths.LOGS
 MAX_DEFAULT_JOBS = 2  # issue #8: "concurrently where that helps on 2 cores"
+# Threads pay only where NumPy, Parquet decoding and ONNX Runtime hold the work (they release the
+# GIL): measured 0.83x the sequential time with 2M eval rows, but 1.0-1.36x on the example's
+# 1,000 rows, where imports and Python code hold the GIL (issue 16; benchmarks/README.md,
+# "Gates in parallel"). Below this many eval rows the default is one gate at a time.
+PARALLEL_MIN_ROWS = 1_000_000
 SHARED_LIBRARIES = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "onnxruntime")
 
 
-def default_jobs() -> int:
-    """Gates evaluated at once by default: the CPUs, at most 2 (see `run_gates`)."""
+def default_jobs(context: EvaluationContext | None = None) -> int:
+    """Gates evaluated at once by default: 1, or the CPUs (at most 2) for a large eval set.
+
+    `jobs=2` never made a policy slower where the eval set had PARALLEL_MIN_ROWS rows or more;
+    below that it did (GIL-bound work only switches between threads), so one gate at a time.
+    """
+    if context is None or _eval_rows(context) < PARALLEL_MIN_ROWS:
+        return 1
     return max(1, min(MAX_DEFAULT_JOBS, os.cpu_count() or 1))
+
+
+def _eval_rows(context: EvaluationContext) -> int:
+    """Rows of the eval set in memory (0 where there is none, where it cannot be read (its gates
+    say why) or where Spark holds it: counting would be a Spark job, and threads there are
+    unmeasured)."""
+    if context.loaded.policy.data.eval is None or context.engine_name != "pandas":
+        return 0
+    try:
+        return context.row_count("eval")
+    except MlopsGateError:
+        return 0
 
 
 def run_gates(
@@ -66,12 +90,14 @@ def run_gates(
     shared = sorted(
         (i for i in pending if not gates[i].run_alone), key=lambda i: not gates[i].start_first
     )
-    workers = 1 if context.streams_data() else (jobs if jobs is not None else default_jobs())
-    if workers <= 1 or len(shared) <= 1:
+    workers = 1 if context.streams_data() else jobs
+    if workers is None and len(shared) > 1:
+        workers = default_jobs(context)
+    if workers is None or workers <= 1 or len(shared) <= 1:
         for index in shared:
             run(index)
     else:
-        _import_shared_libraries()
+        _import_libraries([gates[i] for i in shared])
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gate") as pool:
             list(pool.map(run, shared))  # list(): re-raises a worker's exception, if any
     for index in alone:
@@ -79,12 +105,16 @@ def run_gates(
     return [result for result in results if result is not None]
 
 
-def _import_shared_libraries() -> None:
-    """Import what most gates use before the threads start, one import at a time.
+def _import_libraries(gates: list[GateConfig]) -> None:
+    """Import what the gates use before the threads start, one import at a time.
 
     Two threads importing overlapping packages (Great Expectations imports pandas and pyarrow
     while a loader does) wait on each other's module locks, and Python raises a deadlock error
-    where the waits cross; imported here, they are already there for every gate.
+    where the waits cross; and an import is Python bytecode holding the GIL, so a multi-second
+    one (Great Expectations: 3-4 s) run beside other gates only slows them: the example took
+    1.36x longer with 2 jobs than with 1, 0.95x with Great Expectations imported first (issue 16).
+    A gate module names its own heavy imports with `import_libraries(config)`, which the runner
+    calls here (errors are left to the gate's own evaluation to report).
     """
     import importlib
 
@@ -93,6 +123,12 @@ def _import_shared_libraries() -> None:
             importlib.import_module(name)
         except ImportError:
             continue  # an optional extra: the gate that needs it reports it
+    modules = gate_types()
+    for gate in gates:
+        hook = getattr(modules[gate.type], "import_libraries", None)
+        if hook is not None:
+            with contextlib.suppress(Exception):
+                hook(gate)
 
 
 def evaluate_gate(index: int, context: EvaluationContext) -> GateResult:

@@ -44,6 +44,10 @@ class Expectation:
         return f"{self.type}({', '.join(str(c) for c in columns)})"
 
 
+SAMPLES = 5
+SAMPLE_CHARS = 200
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The normalised result of one expectation: one entry of `details["expectations"]`."""
@@ -54,6 +58,9 @@ class Outcome:
     observed_value: Any = None
     unexpected_count: int | None = None
     unexpected_percent: float | None = None
+    # A few of the values that broke it (GX's partial list), for a reviewer to see what is wrong:
+    # at most SAMPLES, each cut to SAMPLE_CHARS, so a hostile column cannot swell the report.
+    unexpected_samples: tuple[Any, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,7 +71,12 @@ class Outcome:
             "unexpected_count": to_plain(self.unexpected_count),
             "unexpected_percent": to_plain(self.unexpected_percent),
             "engine": self.engine,
+            **({"unexpected_samples": self._samples()} if self.unexpected_samples else {}),
         }
+
+    def _samples(self) -> list[Any]:
+        plain = [to_plain(value) for value in self.unexpected_samples[:SAMPLES]]
+        return [v[:SAMPLE_CHARS] if isinstance(v, str) else v for v in plain]
 
 
 def to_plain(value: Any) -> Any:

@@ -11,12 +11,15 @@
 
 Bounds follow GX's `*_to_be_between`: inclusive unless `strict_min`/`strict_max`; either may be
 left out, not both. Shares are fractions in [0, 1].
+
+The counting is the engine's (`Counts`: pandas here, Spark aggregations in `spark_counts`); what
+the counts mean, the bounds and the result shape live here once, so both engines give one answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -25,6 +28,43 @@ from mlops_gate.expectations import ENGINE_CUSTOM, Expectation, Outcome
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+@runtime_checkable
+class Counts(Protocol):
+    """What the custom checks need from a table, whichever engine holds it."""
+
+    @property
+    def columns(self) -> list[str]: ...
+
+    def value_counts(self, column: str) -> list[tuple[Any, int]]:
+        """(value, rows) for each distinct non-missing value (None and NaN left out)."""
+        ...
+
+    def repeated_rows(self, columns: list[str] | None) -> tuple[int, int]:
+        """(rows repeating an earlier row over `columns` (None: all), all rows); missing equals
+        missing, as pandas' `duplicated(keep="first")` counts them."""
+        ...
+
+
+class PandasCounts:
+    """`Counts` of an in-memory pandas DataFrame."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(name) for name in self.frame.columns]
+
+    def value_counts(self, column: str) -> list[tuple[Any, int]]:
+        counts = self.frame[column].value_counts(dropna=True)
+        return list(zip(counts.index.tolist(), counts.tolist(), strict=True))
+
+    def repeated_rows(self, columns: list[str] | None) -> tuple[int, int]:
+        repeated = int(self.frame.duplicated(subset=columns, keep="first").sum())
+        return repeated, len(self.frame)
+
 
 VALUE_SHARES = "expect_column_value_shares_to_be_between"
 DUPLICATE_SHARE = "expect_table_duplicate_row_share_to_be_between"
@@ -70,16 +110,14 @@ class DuplicateShareKwargs(_ShareBounds):
     )
 
 
-def value_shares(
-    frame: pd.DataFrame, kwargs: ValueSharesKwargs, expectation: Expectation
-) -> Outcome:
+def value_shares(counts: Counts, kwargs: ValueSharesKwargs, expectation: Expectation) -> Outcome:
     """Shares among non-null values; no non-null value at all fails (nothing was shown)."""
-    counts = frame[kwargs.column].value_counts(dropna=True)
-    total = int(counts.sum())
-    shares = {
-        value: count / total
-        for value, count in zip(counts.index.tolist(), counts.tolist(), strict=True)
-    }
+    found = counts.value_counts(kwargs.column)
+    total = sum(count for _, count in found)
+    shares: dict[Any, float] = {}
+    for value, count in found:  # -0.0 and 0.0 are one value: its key must not be the row order's
+        key = value + 0.0 if isinstance(value, float) else value
+        shares[key] = shares.get(key, 0.0) + count / total
     for value in kwargs.value_set or []:
         shares.setdefault(value, 0.0)
     ordered = sorted(shares.items(), key=lambda item: (-item[1], str(item[0])))
@@ -92,11 +130,11 @@ def value_shares(
 
 
 def duplicate_share(
-    frame: pd.DataFrame, kwargs: DuplicateShareKwargs, expectation: Expectation
+    counts: Counts, kwargs: DuplicateShareKwargs, expectation: Expectation
 ) -> Outcome:
     """Rows that repeat an earlier row (over `columns`), as a share of all rows."""
-    repeated = int(frame.duplicated(subset=kwargs.columns, keep="first").sum())
-    share = repeated / len(frame) if len(frame) else 0.0
+    repeated, rows = counts.repeated_rows(kwargs.columns)
+    share = repeated / rows if rows else 0.0
     return Outcome(
         expectation=expectation,
         success=kwargs.holds(share),
@@ -107,7 +145,7 @@ def duplicate_share(
     )
 
 
-Check = Callable[["pd.DataFrame", Any, Expectation], Outcome]
+Check = Callable[[Counts, Any, Expectation], Outcome]
 CHECKS: dict[str, tuple[type[_ShareBounds], Check]] = {
     VALUE_SHARES: (ValueSharesKwargs, value_shares),
     DUPLICATE_SHARE: (DuplicateShareKwargs, duplicate_share),
@@ -115,16 +153,19 @@ CHECKS: dict[str, tuple[type[_ShareBounds], Check]] = {
 CUSTOM_TYPES = frozenset(CHECKS)
 
 
-def run_custom(frame: pd.DataFrame, expectations: list[Expectation]) -> list[Outcome]:
+def run_custom(frame: pd.DataFrame | Counts, expectations: list[Expectation]) -> list[Outcome]:
     """Check each custom expectation; bad kwargs or a missing column is a one-line `GateError`.
 
-    Every expectation's kwargs are checked before any runs, so a typo costs no computation.
+    `frame` is a pandas DataFrame or another engine's `Counts`. Every expectation's kwargs are
+    checked before any runs, so a typo costs no computation.
     """
-    parsed = [(expectation, _parse(expectation, frame)) for expectation in expectations]
+    counts = frame if isinstance(frame, Counts) else PandasCounts(frame)
+    columns = set(counts.columns)
+    parsed = [(expectation, _parse(expectation, columns)) for expectation in expectations]
     outcomes = []
     for expectation, kwargs in parsed:
         try:
-            outcomes.append(CHECKS[expectation.type][1](frame, kwargs, expectation))
+            outcomes.append(CHECKS[expectation.type][1](counts, kwargs, expectation))
         except TypeError:  # map/list cells (nested Parquet) cannot be hashed to be counted
             raise GateError(
                 f"{_where(expectation)}: the column values cannot be compared (lists or maps?)"
@@ -132,7 +173,7 @@ def run_custom(frame: pd.DataFrame, expectations: list[Expectation]) -> list[Out
     return outcomes
 
 
-def _parse(expectation: Expectation, frame: pd.DataFrame) -> _ShareBounds:
+def _parse(expectation: Expectation, columns: set[str]) -> _ShareBounds:
     model = CHECKS[expectation.type][0]
     where = _where(expectation)
     try:
@@ -144,7 +185,7 @@ def _parse(expectation: Expectation, frame: pd.DataFrame) -> _ShareBounds:
         )
         raise GateError(f"{where}: {problems}") from None
     wanted = [getattr(kwargs, "column", None), *(getattr(kwargs, "columns", None) or [])]
-    missing = [column for column in wanted if column is not None and column not in frame.columns]
+    missing = [column for column in wanted if column is not None and column not in columns]
     if missing:
         raise GateError(f"{where}: no column {', '.join(map(repr, missing))} in the data set")
     return kwargs

@@ -1,4 +1,7 @@
-"""All Great Expectations use: validate one pandas DataFrame against a list of GX expectations.
+"""All Great Expectations use: validate one DataFrame against a list of GX expectations.
+
+The DataFrame is pandas', or Spark's (the Spark data engine, issue 15): GX's Spark datasource
+then computes every metric as Spark aggregations on the executors, and only results come back.
 
 GX is imported here, lazily, and only when a gate has GX expectations to check: the import alone
 takes ~3-4 s (STYLE.md). It runs in-process on an ephemeral context (nothing written to disk),
@@ -11,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from mlops_gate.errors import GateError
@@ -18,6 +22,9 @@ from mlops_gate.expectations import ENGINE_GX, Expectation, Outcome
 
 if TYPE_CHECKING:
     import pandas as pd
+    from pyspark.sql import DataFrame as SparkFrame
+
+    Frame = pd.DataFrame | SparkFrame
 
 # GX keeps its "current" data context in a process-wide global (set by `_context`, read by
 # suites and expectations), so two validations in threads would swap contexts under each other:
@@ -26,6 +33,7 @@ _ONE_VALIDATION = threading.Lock()
 INDEX = "mlops_gate_index"  # kept in each expectation's meta to find its result again
 # Fields GX ignores when it decides two expectations in a suite are the same one.
 _NOT_IDENTITY = {"id", "rendered_content", "notes", "meta"}
+PYSPARK_PANDAS_WARNING = "PySpark does not yet fully support pandas"
 
 
 def _gx() -> Any:
@@ -37,8 +45,19 @@ def _gx() -> Any:
     logger = logging.getLogger("great_expectations")
     if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
         logger.addHandler(logging.NullHandler())
-    import great_expectations
-
+    with warnings.catch_warnings():
+        # GX imports pyspark when it is installed (the `spark` extra), and pyspark 4 warns on
+        # import that it "does not yet fully support pandas >= 3": not the user's concern here.
+        warnings.filterwarnings("ignore", PYSPARK_PANDAS_WARNING, FutureWarning)
+        try:
+            import great_expectations
+        except SystemExit:
+            # pyspark 4 without its Spark Connect packages calls sys.exit(0) on import when
+            # `__main__` has no file (`python -c`): an exit 0 would read as a pass.
+            raise GateError(
+                "importing Great Expectations stopped in pyspark: install pyspark's Spark "
+                "Connect packages (`pip install 'pyspark[connect]'`, the `spark` extra)"
+            ) from None
     return great_expectations
 
 
@@ -52,7 +71,7 @@ def expectation_types() -> frozenset[str]:
     return frozenset(list_registered_expectation_implementations())
 
 
-def validate(frame: pd.DataFrame, expectations: list[Expectation]) -> list[Outcome]:
+def validate(frame: Frame, expectations: list[Expectation]) -> list[Outcome]:
     """One GX validation of `frame` against every expectation; one `Outcome` per expectation.
 
     A GX suite is a set: expectations GX considers equal collapse into one. Equal ones are
@@ -62,7 +81,7 @@ def validate(frame: pd.DataFrame, expectations: list[Expectation]) -> list[Outco
         return _validate(frame, expectations)
 
 
-def _validate(frame: pd.DataFrame, expectations: list[Expectation]) -> list[Outcome]:
+def _validate(frame: Frame, expectations: list[Expectation]) -> list[Outcome]:
     gx = _gx()
     # First: GX suites and expectations look up the "current" context, which this sets.
     context = _context(gx)
@@ -111,7 +130,7 @@ def _context(gx: Any) -> Any:
     return context
 
 
-def _validator(context: Any, frame: pd.DataFrame) -> Any:
+def _validator(context: Any, frame: Frame) -> Any:
     """A GX validator over `frame` as one batch (the whole data frame).
 
     Built on the batch definition directly: `get_batch(...).validate(suite)` fetches the batch
@@ -119,7 +138,10 @@ def _validator(context: Any, frame: pd.DataFrame) -> Any:
     """
     from great_expectations.validator.v1_validator import Validator
 
-    asset = context.data_sources.add_pandas("mlops-gate").add_dataframe_asset("data")
+    sources = context.data_sources
+    spark = type(frame).__module__.startswith("pyspark.")  # no pyspark import to find out
+    source = sources.add_spark("mlops-gate") if spark else sources.add_pandas("mlops-gate")
+    asset = source.add_dataframe_asset("data")
     definition = asset.add_batch_definition_whole_dataframe("whole")
     return Validator(
         batch_definition=definition, batch_parameters={"dataframe": frame}, result_format="BASIC"
@@ -161,6 +183,7 @@ def _outcome(expectation: Expectation, result: Any) -> Outcome:
         observed_value=values.get("observed_value"),
         unexpected_count=int(count) if count is not None else None,
         unexpected_percent=values.get("unexpected_percent"),
+        unexpected_samples=tuple(values.get("partial_unexpected_list") or ()),
     )
 
 

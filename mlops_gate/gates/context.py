@@ -8,12 +8,14 @@ implements it, and a second data engine plugs in behind it (docs/architecture.md
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
     from mlops_gate.gates.features import FeatureHealth
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from mlops_gate.progress import Advance
 
 DatasetName = Literal["eval", "reference"]
+ColumnKind = Literal["numeric", "categorical"]
 Role = Literal["model", "baseline"]
 
 
@@ -72,6 +75,42 @@ class GateContext(Protocol):
     def column(self, name: DatasetName, column: str) -> pd.Series[Any]: ...
 
     def head(self, name: DatasetName, rows: int) -> pd.DataFrame: ...
+
+    # -- aggregates (issue 15): answered where the data lives, the same numbers on every engine ----
+    @property
+    def engine_name(self) -> str:
+        """ "pandas" or "spark": for a message's wording only; gates never branch on it for math."""
+        ...
+
+    def engine_hook(self, step: str) -> Callable[..., Any] | None:
+        """The data engine's own code for a gate step that would pull a whole table into this
+        process (engine/data/hooks.py: Spark's metric, group rates, prediction drift), else None:
+        a gate's one dispatch line, so gates never branch on the engine."""
+        ...
+
+    def row_count(self, name: DatasetName) -> int: ...
+
+    def column_kind(self, name: DatasetName, column: str) -> ColumnKind | None:
+        """numeric (int/float), categorical (bool/string/object/category), or None: a type PSI
+        cannot bin, or every value missing."""
+        ...
+
+    def column_quantiles(
+        self, name: DatasetName, column: str, probs: npt.ArrayLike
+    ) -> npt.NDArray[np.float64]:
+        """Exactly `numpy.quantile(values, probs, method="linear")` of the non-missing values;
+        a GateError when none is left or the column is not numeric."""
+        ...
+
+    def column_bin_counts(
+        self, name: DatasetName, column: str, edges: npt.ArrayLike
+    ) -> npt.NDArray[np.int64]:
+        """int64 counts per `metrics.psi.bin_index` bin (len(edges)+1), then the missing count."""
+        ...
+
+    def column_category_counts(self, name: DatasetName, column: str) -> tuple[dict[str, int], int]:
+        """Rows per category keyed by `str(value)`, and the rows with a missing value."""
+        ...
 
     def features(self) -> list[str]: ...
 

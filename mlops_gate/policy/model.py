@@ -9,9 +9,17 @@ validates and appears in `mlops-gate schema` like a built-in one.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from mlops_gate.config import GateConfig, StrictModel
 from mlops_gate.policy.generation import (
@@ -100,10 +108,43 @@ class BaselineSpec(ModelRef, GenerationFields):
         return data
 
 
+# What only Spark can read (issue 15): a URL of a Spark filesystem, or a catalog table.
+SPARK_ONLY_PREFIXES = (
+    "table:",
+    "s3a://",
+    "s3://",
+    "s3n://",
+    "hdfs://",
+    "gs://",
+    "abfss://",
+    "file:",
+)
+TABLE_PATTERN = r"^table:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$"
+
+
+def is_spark_only(location: str) -> bool:
+    """Whether a `data.eval`/`data.reference` value names data only the Spark engine can read."""
+    return location.lower().startswith(SPARK_ONLY_PREFIXES)
+
+
 class DataSpec(StrictModel):
-    eval: str | None = Field(default=None, description="Labelled evaluation set (.parquet, .csv).")
-    reference: str | None = Field(default=None, description="Training/reference set, for drift.")
+    engine: Literal["pandas", "spark"] = Field(
+        default="pandas",
+        description="Where the data gates run: in-process (pandas) or on Spark (see `spark:`).",
+    )
+    eval: str | None = Field(
+        default=None,
+        description="Labelled evaluation set (.parquet, .csv); with engine spark also a directory, "
+        "a URL Spark reads (s3a://, hdfs://, file:) or table:<catalog.schema.name>.",
+    )
+    reference: str | None = Field(
+        default=None, description="Training/reference set, for drift (same forms as eval)."
+    )
     target: str | None = Field(default=None, description="Label column (needed by model gates).")
+    prediction: str | None = Field(
+        default=None,
+        description="A column already holding the model's scores (batch-scored tables).",
+    )
     features: list[str] | None = Field(
         default=None,
         description="Model input columns, in order (default: all but target and ignore).",
@@ -111,6 +152,40 @@ class DataSpec(StrictModel):
     ignore: list[str] = Field(
         default_factory=list, description="Columns that are neither features nor target."
     )
+
+    @field_validator("eval", "reference")
+    @classmethod
+    def _spark_locations(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A table or a Spark URL needs `engine: spark`; a table name must be well formed."""
+        if value is None or not is_spark_only(value):
+            return value
+        if info.data.get("engine") != "spark":
+            raise ValueError(f"'{value}' is read by Spark only: set data.engine: spark")
+        if value.lower().startswith("table:") and not re.match(TABLE_PATTERN, value):
+            raise ValueError(f"'{value}' is not a table name: use table:<catalog.schema.name>")
+        return value
+
+
+class SparkSpec(StrictModel):
+    """The Spark session of `data.engine: spark`. Without `master`, SPARK_REMOTE (Spark Connect)
+    is used when set, else the embedded `local[*]`."""
+
+    master: str | None = Field(
+        default=None, description="Master URL: local[*], spark://host:7077, yarn, ..."
+    )
+    remote: str | None = Field(
+        default=None, description="A Spark Connect URL (sc://host:15002); else SPARK_REMOTE."
+    )
+    app_name: str = Field(default="mlops-gate", description="The Spark application name.")
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Spark settings, e.g. spark.sql.shuffle.partitions."
+    )
+
+    @model_validator(mode="after")
+    def _one_endpoint(self) -> SparkSpec:
+        if self.master is not None and self.remote is not None:
+            raise ValueError("set master or remote, not both")
+        return self
 
 
 class SourceSpec(StrictModel):
@@ -486,6 +561,9 @@ class Policy(StrictModel):
     model: ModelSpec | None = Field(default=None, description="Optional for data-only policies.")
     baseline: BaselineSpec | None = None
     data: DataSpec = Field(default_factory=DataSpec)
+    spark: SparkSpec | None = Field(
+        default=None, description="The Spark session when data.engine is spark (optional)."
+    )
     gates: list[GateConfig] = Field(min_length=1)
     artifacts: ArtifactsSpec | None = None
     promote: PromoteSpec | None = None

@@ -162,3 +162,10 @@ def test_outcomes_are_strict_json() -> None:
 def test_to_plain(value: Any, plain: Any) -> None:
     assert to_plain(value) == plain
     assert type(to_plain(value)) is type(plain)
+
+
+def test_negative_zero_is_keyed_as_zero_whatever_the_row_order() -> None:
+    """pandas keeps the first spelling it meets; Spark normalises -0.0: one key for both engines."""
+    frame = pd.DataFrame({"x": [-0.0, 0.0, 1.0, -0.0]})
+    outcome = _check(frame, VALUE_SHARES, column="x", min_value=0.1)
+    assert outcome.observed_value == {"0.0": 0.75, "1.0": 0.25}

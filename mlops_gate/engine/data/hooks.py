@@ -1,0 +1,34 @@
+"""A data engine's own code for the few gate steps that would pull a whole table into the driver.
+
+Gates and the context ask `engine_hook(engine, step)`: None for an engine that answers with the
+gates' in-memory code (pandas), else the engine's function for that step, which returns exactly
+what the in-memory step returns. A new engine registers its steps here; gates keep one dispatch
+line each and never name an engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+ENGINE_HOOKS: dict[str, dict[str, str]] = {
+    "spark": {
+        "metric.measure": "mlops_gate.engine.data.spark.statistics:measure",
+        "bias.grouping": "mlops_gate.engine.data.spark.fairness:grouping",
+        "bias.group_rates": "mlops_gate.engine.data.spark.fairness:group_rates_of",
+        "drift.prediction_scores": "mlops_gate.engine.data.spark.prediction_drift:prediction_scores",
+        "feature_health": "mlops_gate.engine.data.spark.features:feature_health",
+        "expectations.data": "mlops_gate.engine.data.spark.expectations_data:expectations_data",
+    },
+}
+
+
+def engine_hook(engine: str, step: str) -> Callable[..., Any] | None:
+    """The function `engine` runs for `step`, or None: the gate's own code."""
+    target = ENGINE_HOOKS.get(engine, {}).get(step)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function

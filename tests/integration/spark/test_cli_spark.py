@@ -1,0 +1,111 @@
+"""`mlops-gate check` on a Spark policy, as a user runs it (issue 15): the pandas policy's verdict
+and numbers, evidence binding the data files, nothing from the JVM on the terminal; and an
+unreachable cluster is one line and exit 2 within the deadline."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.support import binary_frame, run_cli, write_policy, write_table
+
+pytestmark = pytest.mark.integration
+
+GATES = [{"type": "drift", "max": 5, "warn": 0.1, "columns": ["f0", "f1", "f2", "group"]}]
+
+
+def _data(folder: Path) -> None:
+    reference = binary_frame(600, seed=1)
+    reference.loc[reference.index % 7 == 0, "f1"] = np.nan
+    write_table(reference, folder / "reference.parquet")  # NaN only here: a NaN bin of its own
+    lake = folder / "lake"  # the eval set as Spark writes it: a directory of part files
+    current = binary_frame(600, seed=2, shift=0.3)
+    write_table(current.iloc[:250], lake / "part-00000.parquet")
+    write_table(current.iloc[250:], lake / "part-00001.parquet")
+    write_table(current, folder / "eval.parquet")
+
+
+def _policy(folder: Path, engine: str, name: str, **extra: object) -> Path:
+    data = {
+        "engine": engine,
+        "eval": "lake" if engine == "spark" else "eval.parquet",
+        "reference": "reference.parquet",
+    }
+    document = {"version": 1, "name": "lake", "data": data, "gates": GATES, **extra}
+    return write_policy(folder, document, name=name)
+
+
+@pytest.mark.slow
+def test_check_on_spark_gives_the_pandas_numbers(tmp_path: Path) -> None:
+    _data(tmp_path)
+    spark = _policy(tmp_path, "spark", "spark.yaml", spark={"master": "local[2]"})
+    pandas = _policy(tmp_path, "pandas", "pandas.yaml")
+    on_pandas = run_cli("check", "pandas.yaml", "--no-cache", "--json", "p.json", cwd=tmp_path)
+    on_spark = run_cli("check", spark.name, "--no-cache", "--json", "s.json", cwd=tmp_path)
+    assert on_spark.returncode == on_pandas.returncode == 0, on_spark.stdout + on_spark.stderr
+    for noise in ("WARN", "log4j", "at org.apache", "Exception"):
+        assert noise not in on_spark.stdout + on_spark.stderr
+    (gate_p,) = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))["gates"]
+    (gate_s,) = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["gates"]
+    assert gate_s["verdict"] == gate_p["verdict"] == "warn"
+    assert gate_s["value"] == pytest.approx(gate_p["value"], abs=1e-9)
+    assert gate_s["details"]["bins"] == gate_p["details"]["bins"]
+    assert (tmp_path / ".mlops-gate" / "logs" / "spark.log").is_file()
+    evidence = json.loads((tmp_path / ".mlops-gate" / "evidence.json").read_text(encoding="utf-8"))
+    bound = {name for name in evidence["inputs"] if name.startswith("data.")}
+    assert bound == {
+        "data.eval.file:part-00000.parquet",
+        "data.eval.file:part-00001.parquet",
+        "data.reference",
+    }
+    assert pandas.is_file()
+
+
+@pytest.mark.slow
+def test_spark_connect_gives_the_pandas_numbers(tmp_path: Path) -> None:
+    """SPARK_REMOTE (what Databricks Connect speaks): `local[2]` makes PySpark start a real
+    Spark Connect server, and the engine talks to it over gRPC."""
+    _data(tmp_path)
+    _policy(tmp_path, "spark", "spark.yaml")
+    _policy(tmp_path, "pandas", "pandas.yaml")
+    on_pandas = run_cli("check", "pandas.yaml", "--no-cache", "--json", "p.json", cwd=tmp_path)
+    env = {"SPARK_REMOTE": "local[2]"}
+    on_spark = run_cli(
+        "check", "spark.yaml", "--no-cache", "--json", "s.json", cwd=tmp_path, env=env
+    )
+    assert on_spark.returncode == on_pandas.returncode, on_spark.stdout + on_spark.stderr
+    assert "WARN" not in on_spark.stdout + on_spark.stderr
+    (gate_p,) = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))["gates"]
+    (gate_s,) = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["gates"]
+    assert gate_s["value"] == pytest.approx(gate_p["value"], abs=1e-9)
+    assert gate_s["details"]["bins"] == gate_p["details"]["bins"]
+
+
+def test_an_unreachable_master_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    _data(tmp_path)
+    _policy(tmp_path, "spark", "mlops-gate.yaml", spark={"master": "spark://127.0.0.1:1"})
+    started = time.monotonic()
+    done = run_cli("check", "mlops-gate.yaml", "--no-cache", cwd=tmp_path, timeout=120)
+    assert time.monotonic() - started < 60
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Spark master spark://127.0.0.1:1 is unreachable (127.0.0.1:1: Connection refused)" in (
+        done.stdout + done.stderr
+    )
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_no_java_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    _data(tmp_path)
+    _policy(tmp_path, "spark", "mlops-gate.yaml", spark={"master": "local[1]"})
+    env = {"JAVA_HOME": str(tmp_path / "no-java")}
+    done = run_cli("check", "mlops-gate.yaml", "--no-cache", cwd=tmp_path, env=env, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Spark's JVM did not start: the log says why; it needs Java 17 or later" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "JAVA_HOME" not in done.stdout + done.stderr  # spark-submit's own words: in the log
+    log = (tmp_path / ".mlops-gate" / "logs" / "spark.log").read_text(encoding="utf-8")
+    assert "no-java" in log
