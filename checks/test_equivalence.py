@@ -6,9 +6,10 @@ category the source ignores and the graph maps to something, a missing value han
 way. The eval set rarely holds such rows; generated ones do.
 Best practice: score generated rows with both the shipped ONNX file and the model it was
 exported from (the equivalence gate's `source`, else `artifacts.source`), with that gate's
-tolerances: probabilities within `max_proba_diff` (regression: values within `max_abs_diff`),
-no NaN, and the same label except where the source's two best classes are so close that such a
-gap may swap them. Skips when the policy names no source model.
+tolerances: every output within `atol + rtol * |source output|` (numpy `allclose` semantics, the
+gate's defaults when the policy has no equivalence gate), no NaN, and the same label except where
+the source's two best classes are so close that such a gap may swap them. Skips when the policy
+names no source model.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pandas as pd
 from hypothesis import given
 
 from mlops_gate.gates.equivalence import Config as EquivalenceConfig
-from mlops_gate.gates.equivalence import compare
+from mlops_gate.gates.equivalence import compare, tolerances
+from mlops_gate.metrics.closeness import closeness
 from mlops_gate.testing import ModelUnderTest, PolicySession, rows
 
 
@@ -29,37 +31,41 @@ def test_artifact_agrees_with_source(
     mlops_gate_session: PolicySession,
     batch: pd.DataFrame,
 ) -> None:
-    limits = _limits(mlops_gate_session)
+    gate = mlops_gate_session.equivalence_gate()
+    tie_tolerance = EquivalenceConfig.model_fields["tie_tolerance"].default
+    if isinstance(gate, EquivalenceConfig):
+        rtol, atol = gate.tolerances(model.task)
+        tie_tolerance = gate.tie_tolerance
+    else:
+        rtol, atol = tolerances(model.task)
     artifact, source = model.predictions(batch), source_model.predictions(batch)
     if model.task == "regression":
         assert artifact.values is not None
         assert source.values is not None
-        gap = np.abs(artifact.values - source.values)
-        assert np.isfinite(gap).all(), f"{int((~np.isfinite(gap)).sum())} non-finite predictions"
-        worst = int(np.argmax(gap))
-        assert gap[worst] <= limits["max_abs_diff"], (
-            f"|Δ| {gap[worst]:.3g} > {limits['max_abs_diff']:g}: row {batch.iloc[worst].to_dict()}"
-        )
+        _assert_close(artifact.values, source.values, rtol, atol, batch)
         return
-    # A probability gap of d can swap two classes whose probabilities are within 2d.
-    ties = max(limits["tie_tolerance"], 2 * limits["max_proba_diff"])
-    found = compare(source, artifact, ties)
+    found = compare(source, artifact, _ties(tie_tolerance, source.require_proba(), rtol, atol))
     assert not found.nan_rows, f"{found.nan_rows} rows with NaN/inf probabilities"
-    gap = found.max_proba_diff or 0.0
-    assert gap <= limits["max_proba_diff"], (
-        f"max |Δp| {gap:.3g} > {limits['max_proba_diff']:g}: row "
-        f"{batch.iloc[found.worst_row or 0].to_dict()}"
-    )
+    _assert_close(artifact.require_proba(), source.require_proba(), rtol, atol, batch)
     assert not found.disagreements, (
         f"labels differ on {len(found.disagreements)} rows, e.g. "
         f"{batch.iloc[found.disagreements[0]].to_dict()}"
     )
 
 
-def _limits(session: PolicySession) -> dict[str, float]:
-    gate = session.equivalence_gate()
-    fields = EquivalenceConfig.model_fields
-    return {
-        name: float(getattr(gate, name, None) or fields[name].default)
-        for name in ("max_proba_diff", "max_abs_diff", "tie_tolerance")
-    }
+def _ties(tie_tolerance: float, proba: np.ndarray, rtol: float, atol: float) -> float:
+    """A probability gap of d can swap two classes whose probabilities are within 2d."""
+    return max(tie_tolerance, 2 * (atol + rtol * float(np.abs(proba).max(initial=0.0))))
+
+
+def _assert_close(
+    actual: np.ndarray, desired: np.ndarray, rtol: float, atol: float, batch: pd.DataFrame
+) -> None:
+    close = closeness(actual, desired, rtol, atol)
+    bad = int(close.nonfinite.sum())
+    assert not bad, f"{bad} rows with NaN/inf outputs"
+    row = close.worst_row or 0
+    assert close.max_used <= 1 + 1e-12, (
+        f"|Δ| {close.worst_abs_diff:.3g} > atol {atol:g} + rtol {rtol:g}·|source| = "
+        f"{close.worst_allowed:.3g}: row {batch.iloc[row].to_dict()}"
+    )

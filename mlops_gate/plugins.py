@@ -15,3 +15,14 @@ def registered(
     modules = {ep.name: ep.value for ep in (entry_points(group=group) if found is None else found)}
     modules.update(builtins)
     return dict(sorted(modules.items()))
+
+
+def load_object(target: str) -> object:
+    """The object an entry point's value names: `module:attribute` (or a bare module)."""
+    import importlib
+
+    module_name, _, attribute = target.partition(":")
+    found: object = importlib.import_module(module_name.strip())
+    for part in filter(None, attribute.strip().split(".")):
+        found = getattr(found, part)
+    return found

@@ -8,7 +8,8 @@ warm-up calls) with a bare `session.run` loop of the same length on the very sam
 session and inputs; both loops run with the cyclic GC off (the gate turns it off, so the bare
 loop does too: the difference left is the gate's own). `ratio` is one `check`-like evaluation of
 a latency gate with `max_regression` against the champion (RUNS timed calls each; 200 is the
-gate's default).
+gate's default). `mlops_gate` is whatever `PYTHONPATH` puts first: `bench_latency.py --before
+TREE` runs this same worker on an earlier checkout to measure before and after side by side.
 """
 
 from __future__ import annotations
@@ -118,6 +119,9 @@ def ratio(runs: int) -> dict[str, Any]:
     details = latency.evaluate(config, context).details
     keys = ("ratio", "p95_ms", "p50_ms", "baseline_p95_ms", "runs", "pairs", "percentile_ratio")
     found = {key: details[key] for key in keys}
+    # Added by issue 16 (absent when this worker runs an earlier tree: `bench_latency --before`).
+    for key in ("timed_s", "stopped", "pinned_cpu", "pinning", "ort", "threads"):
+        found[key] = details.get(key)
     found["estimators"] = interleaved(context, runs)
     return found
 

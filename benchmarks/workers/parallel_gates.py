@@ -1,6 +1,6 @@
 """One `run_gates` of the example policy with JOBS gates at once (project venv), timed.
 
-    parallel_gates.py JOBS
+    parallel_gates.py JOBS       # a number, or `default` (the runner's own choice)
 
 A fresh process per call, as `check` is: the clock runs from building the evaluation context to
 the last result, so imports of the gates' libraries (Great Expectations, ONNX Runtime, sklearn)
@@ -22,13 +22,13 @@ from mlops_gate.gates.registry import load_policy
 POLICY = Path(__file__).resolve().parents[2] / "examples" / "credit-risk" / "mlops-gate.yaml"
 
 
-def main(jobs: int) -> None:
+def main(jobs: int | None) -> None:
     start = time.perf_counter()
     results = run_gates(EvaluationContext(load_policy(POLICY)), jobs=jobs)
     wall = time.perf_counter() - start
     emit(
         {
-            "jobs": jobs,
+            "jobs": "default" if jobs is None else jobs,
             "wall_s": wall,
             "verdicts": [r.verdict.value for r in results],
             "gates_s": {r.id: r.duration_s for r in results},
@@ -38,4 +38,4 @@ def main(jobs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(None if sys.argv[1] == "default" else int(sys.argv[1]))

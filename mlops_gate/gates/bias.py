@@ -1,57 +1,130 @@
-"""`bias` gate: a fairness gap across the groups of a sensitive column (fairlearn's definitions).
+"""`bias` gate: a fairness gap (or ratio) across the groups of sensitive columns (fairlearn's numbers).
 
-- value: the largest gap of `metric` between the groups of `sensitive` that have at least
-  `min_group_size` rows; `max` (and `warn`) are inclusive, compared with a tolerance of a few ulps
-  (`gates/base.py`), so a gap equal to `max` passes.
+- value: `metric` between the groups that have at least `min_group_size` rows. Differences
+  (`*_difference`: largest minus smallest rate; lower is better) take `max`; ratios (`*_ratio`:
+  smallest over largest rate, 1 is parity) take `min` (`min: 0.8` is the four-fifths rule).
+  Regression models: `mae_difference` / `rmse_difference`, the gap between the groups' MAE/RMSE
+  in the target's units. Definitions and zero rates: `metrics/fairness.py`, `docs/gates/fairness.md`.
+- groups (`gates/bias_groups.py`): `sensitive` is a column or a list of columns (a group per
+  combination present, named `sex=F, age_band=30-50`); numeric columns are binned by `bins`
+  (edges or a count of quantile bins), and refused without `bins` when they have more than a few
+  distinct values.
+- the positive class: the gate's `pos_label`, else `model.pos_label` (default 1). A multiclass
+  model is gated one class against the rest: the class and where it came from are in the message
+  and `details.pos_label`.
+- limits are inclusive with a tolerance of a few ulps (`gates/base.py`, phrased by
+  `gates/limits.py`). `max_increase` (`_pct`: a fraction of the baseline's) for a gap and
+  `max_drop` for a ratio compare with the baseline model's number on the same rows and groups.
+- `confidence: c`: a seeded bootstrap of the eval rows (`n_resamples`, `seed`; paired with the
+  baseline for the change limits), as a basic (reverse percentile) interval: a measured gap is
+  biased away from parity (max - min over groups of noisy rates is positive even where the true
+  rates are equal) and its resamples more so, and reflecting the percentile ends about the point
+  removes that bias (`gates/bias_measure.basic`). The gate fails only when the whole interval is
+  past a limit: the end nearest parity is compared (the lower end of a gap, the upper end of a
+  ratio; for a change, the end nearest no change). A random attribute then passes where its
+  point value alone fails on noise; a real disparity still fails.
 - `min_group_size` (default 30): a rate measured on n rows has a standard error of up to
-  0.5/sqrt(n), ±0.09 at 30 rows, so a gap between smaller groups is mostly noise. Smaller groups
-  are not gated: they are named in the message and listed in `details.excluded` (and flagged in
-  `details.groups`), never dropped silently; with fewer than two groups left the gate is `error`.
+  0.5/sqrt(n), ±0.09 at 30 rows. Smaller groups are not gated: named in the message, listed in
+  `details.excluded` and flagged in `details.groups`; with fewer than two groups left: `error`.
 - error, never pass, when it cannot decide: a listed group without rows, a rate with a zero
-  divisor (a group without positive labels for TPR), a feature column the model reads that is NaN
-  on every row (`gates/features.py`; a constant one is a note in `details.constant_features`).
+  divisor, a ratio of 0/0 (every group's rate 0), a bootstrap resample where a group has no rows,
+  NaN targets or predictions (regression), a feature column the model reads that is NaN on every
+  row (`gates/features.py`; a constant one is a note in `details.constant_features`).
+
+details: `groups` (per group `rows`, `selection_rate`, `tpr`, `fpr`, `excluded`; for a ratio
+metric also `ratio`, the group's rate over the highest gated group's; for regression `rows`,
+`mae`, `rmse`, `excluded`), `metric`, `rate`, `highest`, `lowest`, `excluded`, `min_group_size`,
+`comparator`, `warn`, `sensitive` (the columns), `limits` (the limits set), `pos_label` (the
+class gated) and `class_note` (multiclass), `bins` (the edges per binned column); with
+`confidence` an `interval` {low, high, confidence, n_resamples, seed, method, gated} (`gated`:
+the end compared, "low" or "high"); with a baseline `baseline` {value, highest, lowest}, `delta`
+(value - baseline) and, with `confidence`, `delta_interval` {low, high}.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 from pydantic import Field, model_validator
 
-from mlops_gate.gates.base import GateConfig, is_above, verdict_at_most
+from mlops_gate.gates.base import GateConfig
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from mlops_gate.gates.context import GateContext
-    from mlops_gate.metrics.fairness import Disparity, GroupRates
+    from mlops_gate.gates.bias_groups import Grouping
+    from mlops_gate.gates.bias_labels import PositiveClass
+    from mlops_gate.gates.context import GateContext, Role
+    from mlops_gate.metrics.fairness import GroupRates
     from mlops_gate.results import GateResult
 
 Array: TypeAlias = "npt.NDArray[Any]"
-MISSING_GROUP = "(missing)"
-DIGITS = 6
 MIN_GROUP_SIZE = 30  # see the module docstring: smaller groups' rates are mostly noise
 
 BiasMetric = Literal[
-    "demographic_parity_difference", "equalized_odds_difference", "equal_opportunity_difference"
+    "demographic_parity_difference",
+    "equalized_odds_difference",
+    "equal_opportunity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_ratio",
+    "equal_opportunity_ratio",
+    "mae_difference",
+    "rmse_difference",
 ]
+REGRESSION_METRICS = frozenset({"mae_difference", "rmse_difference"})
+BinSpec: TypeAlias = int | list[float]
 
 
 class Config(GateConfig):
-    """Largest gap between groups of `sensitive`; groups under `min_group_size` are not gated.
+    """Gap (max) or ratio (min) between groups of `sensitive`; small groups are not gated.
 
-    `max`/`warn` are inclusive (a gap equal to `max` passes). Groups under `min_group_size` rows
+    Limits are inclusive (a gap equal to `max` passes). Groups under `min_group_size` rows
     (default 30: below that a group's rate is too noisy to compare) are listed in the message and
-    `details.excluded`; fewer than two groups left, or a feature column the model reads that is
-    NaN on every row, is `error`, never `pass`.
+    `details.excluded`; fewer than two groups left is `error`, never `pass`. With `confidence`
+    the gate fails only when the whole bootstrap interval is past a limit.
     """
 
     type: Literal["bias"]
-    sensitive: str = Field(description="Column holding the sensitive attribute.")
+    sensitive: str | list[str] = Field(
+        description="Column(s) holding the sensitive attribute; several: their combinations."
+    )
     metric: BiasMetric = "demographic_parity_difference"
-    max: float = Field(ge=0, le=1, description="Fail if the gap is above this (inclusive).")
+    max: float | None = Field(
+        default=None, ge=0, description="For a difference: fail if the gap is above this."
+    )
+    min: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="For a ratio: fail if it is below this (0.8 is the four-fifths rule).",
+    )
     warn: float | None = Field(
-        default=None, ge=0, le=1, description="Warn if the gap is above this."
+        default=None, ge=0, description="Warn past this (above for a gap, below for a ratio)."
+    )
+    max_increase: float | None = Field(
+        default=None, ge=0, description="Fail if the gap is more than this above the baseline's."
+    )
+    max_increase_pct: float | None = Field(
+        default=None, ge=0, le=1, description="max_increase as a fraction of the baseline's gap."
+    )
+    max_drop: float | None = Field(
+        default=None, ge=0, description="Fail if the ratio is more than this below the baseline's."
+    )
+    max_drop_pct: float | None = Field(
+        default=None, ge=0, le=1, description="max_drop as a fraction of the baseline's ratio."
+    )
+    confidence: float | None = Field(
+        default=None,
+        gt=0.5,
+        lt=1,
+        description="Fail only when this bootstrap interval is wholly past a limit.",
+    )
+    n_resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
+    seed: int = Field(default=0, ge=0, description="Bootstrap seed (reported).")
+    bins: BinSpec | dict[str, BinSpec] | None = Field(
+        default=None,
+        description="Bins of numeric sensitive columns: edges, or a count of quantile bins; "
+        "a mapping per column when `sensitive` lists several.",
     )
     min_group_size: int = Field(
         default=MIN_GROUP_SIZE,
@@ -63,228 +136,99 @@ class Config(GateConfig):
         default=None, description="Groups that must be present; an absent or empty one is an error."
     )
     pos_label: int | str | bool | None = Field(
-        default=None, description="Overrides model.pos_label."
+        default=None, description="Overrides model.pos_label (multiclass: the class gated)."
     )
 
     requires = frozenset({"model", "eval", "target"})
 
+    @property
+    def columns(self) -> list[str]:
+        return [self.sensitive] if isinstance(self.sensitive, str) else list(self.sensitive)
+
+    @property
+    def bin_specs(self) -> dict[str, BinSpec]:
+        if self.bins is None or isinstance(self.bins, dict):
+            return dict(self.bins or {})
+        return {self.columns[0]: self.bins}
+
+    @property
+    def relative(self) -> bool:
+        """Whether a limit compares with the baseline."""
+        from mlops_gate.gates.limits import CHANGE_KEYS
+
+        return any(getattr(self, key) is not None for key in CHANGE_KEYS)
+
     def default_id(self) -> str:
+        if not isinstance(self.sensitive, str):
+            return "bias:" + "+".join(self.sensitive)  # bias:sex+age_band
         return f"bias:{self.sensitive}"
 
     def required_inputs(self) -> frozenset[str]:
-        if self.metric == "demographic_parity_difference":
-            return frozenset({"model", "eval"})
-        return self.requires
+        needs = set(self.requires)
+        if self.metric in ("demographic_parity_difference", "demographic_parity_ratio"):
+            needs.discard("target")
+        if self.relative:
+            needs.add("baseline")
+        return frozenset(needs)
+
+    def policy_problems(self, policy: Any) -> list[tuple[str, str]]:
+        """A regression gap on a classifier (or a rate gap on a regression model) cannot be measured."""
+        task = policy.model.task if policy.model is not None else None
+        if task is None or (self.metric in REGRESSION_METRICS) == (task == "regression"):
+            return []
+        return [("metric", f"'{self.metric}' does not apply to a {task} model")]
 
     @model_validator(mode="after")
-    def _warn_below_max(self) -> Config:
-        if self.warn is not None and self.warn > self.max:
-            raise ValueError("warn is greater than max")
+    def _check(self) -> Config:
+        from mlops_gate.gates.bias_config import check
+
+        check(self)  # a ValueError naming the keys to change (docs/gates/fairness.md)
         return self
 
 
 def evaluate(config: Config, context: GateContext) -> GateResult:
-    """The gap between the groups of `sensitive` large enough to gate; smaller ones are reported."""
+    """The gap between the groups large enough to gate, against every limit; small ones reported."""
+    from mlops_gate.gates.bias_groups import grouping
+    from mlops_gate.gates.bias_measure import measure
+    from mlops_gate.gates.bias_report import result
+    from mlops_gate.gates.features import checked_features
+
+    constant = checked_features(context, "model", "eval")
+    hook = context.engine_hook("bias.grouping")  # Spark: engine/data/hooks.py
+    groups = hook(config, context) if hook else grouping(config.columns, config.bin_specs, context)
+    return result(config, measure(config, context, groups), constant)
+
+
+def group_rates_of(
+    config: Config, context: GateContext, groups: Grouping, role: Role
+) -> tuple[GroupRates, PositiveClass]:
+    """Per-group counts of `role`'s predictions on the eval rows, groups named, and the class
+    gated: the one place the gate computes group rates (a data engine may answer here)."""
+    if (hook := context.engine_hook("bias.group_rates")) is not None:  # engine/data/hooks.py
+        return cast("tuple[GroupRates, PositiveClass]", hook(config, context, groups, role))
     import dataclasses
 
-    from mlops_gate.errors import GateError
-    from mlops_gate.gates.features import checked_features
-    from mlops_gate.metrics.errors import MetricUndefined
-    from mlops_gate.metrics.fairness import disparity, group_rates
+    from mlops_gate.metrics.fairness import group_rates
 
-    if context.task == "regression":
-        raise GateError("bias needs a classification model (model.task is regression)")
-    constant = checked_features(context, "model", "eval")
-    groups, names = _group_keys(config.sensitive, context)
-    predictions = context.predictions("model", "eval")
-    positive = _positive_class(config, context)
-    y_pred = _matches(predictions.require_labels(), positive)
-    needs_truth = config.metric != "demographic_parity_difference"
-    y_true = _matches(context.target(), positive) if needs_truth else None
-    rates = group_rates(y_pred, groups, y_true, pos_label=True)
-    rates = dataclasses.replace(rates, groups=tuple(names[g] for g in rates.groups))
-    kept = _gated_groups(config, rates)
-    if int(kept.sum()) < 2:
-        return _too_few_groups(config, rates, kept)
-    try:
-        gap = disparity(rates.select(kept), config.metric)
-    except MetricUndefined as exc:
-        raise GateError(f"{config.metric} on '{config.sensitive}': {exc}") from None
-    return _result(config, rates, kept, gap, constant)
+    keys, predicted, actual, positive = outcomes(config, context, groups, role)
+    rates = group_rates(predicted, keys, actual, pos_label=True)
+    named = tuple(groups.names[g] for g in rates.groups)
+    return dataclasses.replace(rates, groups=named), positive
 
 
-def _gated_groups(config: Config, rates: GroupRates) -> Array:
-    """Which groups have `min_group_size` rows; a listed group without rows is an error."""
-    from mlops_gate.errors import GateError
+def outcomes(
+    config: Config, context: GateContext, groups: Grouping, role: Role
+) -> tuple[Array, Array, Array | None, PositiveClass]:
+    """Each eval row's group key, whether `role` predicted the positive class, whether it is
+    labelled positive (None when the metric reads no labels), and that class."""
+    from mlops_gate.gates.bias_labels import matches, positive_class
 
-    for listed in config.groups or ():
-        if str(listed) not in rates.groups:
-            raise GateError(
-                f"sensitive group '{listed}' has no rows in column '{config.sensitive}'"
-            )
-    kept: Array = rates.rows >= config.min_group_size
-    return kept
-
-
-def _too_few_groups(config: Config, rates: GroupRates, kept: Array) -> GateResult:
-    """`error`, with every group's size and rates in the details: a gap needs 2 gated groups."""
-    from mlops_gate.results import GateResult, Verdict
-
-    sizes = ", ".join(
-        f"{g}: {n} rows" for g, n in zip(rates.groups, rates.rows.tolist(), strict=True)
-    )
-    details: dict[str, Any] = {
-        "groups": _group_details(rates, kept),
-        "metric": config.metric,
-        "excluded": [str(g) for g, k in zip(rates.groups, kept.tolist(), strict=True) if not k],
-        "min_group_size": config.min_group_size,
-    }
-    return GateResult(
-        id=config.gate_id,
-        type=config.type,
-        verdict=Verdict.ERROR,
-        message=f"fewer than 2 groups of '{config.sensitive}' have at least "
-        f"{config.min_group_size} rows ({sizes}): a gap needs 2",
-        threshold=config.max,
-        details=details,
-    )
-
-
-def _group_keys(sensitive: str, context: GateContext) -> tuple[Array, list[str]]:
-    """Each row's group as an index into the group names (sorted; missing values a group).
-
-    The groups are named by their text, so 1 and "1" are one group. Factorized by hashing, so
-    only the few distinct values become strings and the rows are never sorted as Python objects:
-    on a large eval set that took gigabytes and minutes (issue #8). Index order is name order,
-    so counting the indices counts the groups in the order of their names.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from mlops_gate.errors import GateError
-
-    if sensitive not in context.columns("eval"):
-        raise GateError(
-            f"sensitive column '{sensitive}' not found in {context.dataset_path('eval')}"
-        )
-    codes, found = pd.factorize(context.column("eval", sensitive))
-    uniques = found.tolist()
-    texts = [str(u) for u in uniques] + [MISSING_GROUP]
-    names = sorted(set(texts))
-    rank = np.array([names.index(t) for t in texts], dtype=np.min_scalar_type(len(names)))
-    keys: Array = rank[codes]  # a missing value's code -1 picks the last entry: MISSING_GROUP
-    return keys, names
-
-
-def _positive_class(config: Config, context: GateContext) -> Any:
-    """The positive label as the model's classes spell it (checks that it is one of them)."""
-    predictions = context.predictions("model", "eval")
-    label = config.pos_label if config.pos_label is not None else context.pos_label
-    if not predictions.classes:
-        return label
-    return predictions.classes[predictions.class_index(label)]
-
-
-def _matches(values: Array, label: Any) -> Array:
-    """Rows equal to `label` by value or by spelling (a CSV target "1" matches a model label 1).
-
-    Decided once per distinct value, then looked up per row (no per-row strings).
-    """
-    import numpy as np
-
-    values = np.asarray(values).reshape(-1)
-    distinct = np.unique(values) if values.dtype.kind != "O" else _object_distinct(values)
-    by_value = np.asarray(distinct == label, dtype=bool)
-    if by_value.shape != distinct.shape:  # an incomparable scalar answer
-        by_value = np.zeros(distinct.shape, dtype=bool)
-    by_spelling = np.asarray(distinct.astype(str) == str(label), dtype=bool)
-    matched: Array = np.isin(values, distinct[by_value | by_spelling])
-    return matched
-
-
-def _object_distinct(values: Array) -> Array:
-    """Distinct values of an object array (mixed types need not be orderable)."""
-    import numpy as np
-    import pandas as pd
-
-    out: Array = np.asarray(pd.unique(values), dtype=object)
-    return out
-
-
-def _result(
-    config: Config, rates: GroupRates, kept: Array, gap: Disparity, constant: list[str]
-) -> GateResult:
-    from mlops_gate.gates.features import constant_note
-    from mlops_gate.results import GateResult
-
-    excluded = [str(g) for g, k in zip(rates.groups, kept.tolist(), strict=True) if not k]
-    details: dict[str, Any] = {
-        "groups": _group_details(rates, kept),
-        "metric": config.metric,
-        "rate": gap.rate,
-        "highest": str(gap.highest),
-        "lowest": str(gap.lowest),
-        "excluded": excluded,
-        "min_group_size": config.min_group_size,
-        "comparator": "≤",
-        "warn": config.warn,
-    }
-    message = _message(config, rates, kept, gap)
-    if constant:
-        details["constant_features"] = constant
-        message += f"; {constant_note(constant)}"
-    return GateResult(
-        id=config.gate_id,
-        type=config.type,
-        verdict=verdict_at_most(gap.value, config.max, config.warn),
-        value=gap.value,
-        threshold=config.max,
-        message=message,
-        details=details,
-    )
-
-
-def _group_details(rates: GroupRates, kept: Array) -> dict[str, dict[str, Any]]:
-    import math
-
-    def rounded(name: Literal["selection_rate", "tpr", "fpr"]) -> list[float | None]:
-        if name != "selection_rate" and rates.positives is None:
-            return [None] * len(rates.groups)
-        # NaN (a zero divisor) is not JSON: null says "undefined".
-        return [None if math.isnan(v) else round(v, DIGITS) for v in rates.rate(name).tolist()]
-
-    columns = {name: rounded(name) for name in ("selection_rate", "tpr", "fpr")}
-    return {
-        str(group): {
-            "rows": rows,
-            **{name: values[i] for name, values in columns.items()},
-            "excluded": not keep,
-        }
-        for i, (group, rows, keep) in enumerate(
-            zip(rates.groups, rates.rows.tolist(), kept.tolist(), strict=True)
-        )
-    }
-
-
-def _message(config: Config, rates: GroupRates, kept: Array, gap: Disparity) -> str:
-    """E.g. "demographic_parity_difference 0.12 (> 0.05): selection_rate 0.45 for a vs 0.33 for b".
-
-    Groups left out for their size are named, so an exclusion is never silent.
-    """
-    values = dict(zip(rates.groups, rates.rate(gap.rate).tolist(), strict=True))
-    sign = ">" if is_above(gap.value, config.max) else "≤"
-    message = (
-        f"{config.metric} {gap.value:.3g} ({sign} {config.max:g}): {gap.rate} "
-        f"{values[gap.highest]:.3g} for {gap.highest} vs {values[gap.lowest]:.3g} for {gap.lowest}"
-    )
-    small = [
-        f"{g} ({n} rows)"
-        for g, n, k in zip(rates.groups, rates.rows.tolist(), kept.tolist(), strict=True)
-        if not k
-    ]
-    if small:
-        message += f"; not gated, fewer than {config.min_group_size} rows: {', '.join(small)}"
-    return message
+    predictions = context.predictions(role, "eval")
+    positive = positive_class(config.pos_label, context, role)
+    predicted = matches(predictions.require_labels(), positive.label)
+    needs_truth = "target" in config.required_inputs()
+    actual = matches(context.target(), positive.label) if needs_truth else None
+    return groups.keys, predicted, actual, positive
 
 
 # Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).

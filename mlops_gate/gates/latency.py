@@ -6,11 +6,7 @@ How and why it measures what it does is in docs/latency.md.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import gc
 import math
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
@@ -21,17 +17,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mlops_gate.gates.context import GateContext, Role
+    from mlops_gate.gates.latency_calls import Prepared
+    from mlops_gate.gates.latency_timing import Advance, Call, Timing
     from mlops_gate.loaders.models import LoadedModel
     from mlops_gate.metrics.latency import LatencySummary
     from mlops_gate.results import GateResult, Verdict
-
-Call = Callable[[], object]
-Advance = Callable[[float], None]
-SKLEARN_PROVIDER = "python:sklearn"
-# Progress updates per measurement: often enough to move, rare enough to cost nothing.
-PROGRESS_STEPS = 20
-# Against a baseline, timed rounds may grow to this many times `runs` while the ratio is imprecise.
-MAX_ROUNDS_FACTOR = 5
 
 
 class Config(GateConfig):
@@ -61,7 +51,10 @@ class Config(GateConfig):
     runs: int = Field(default=200, ge=10, le=1_000_000, description="Timed calls (per model).")
     warmup: int = Field(default=20, ge=0, le=100_000, description="Untimed calls first.")
     threads: int | None = Field(
-        default=None, ge=1, description="ONNX Runtime intra-op threads (default: ORT's)."
+        default=1,
+        ge=1,
+        description="ONNX Runtime intra-op threads (inter-op 1, sequential); null: ORT's own "
+        "default (every core).",
     )
     if_device_missing: Literal["error", "skip"] = "error"
 
@@ -86,6 +79,7 @@ class Config(GateConfig):
 def evaluate(config: Config, context: GateContext) -> GateResult:
     """Time the model (interleaved with the baseline when `max_regression` is set); gate on it."""
     from mlops_gate.errors import GateError
+    from mlops_gate.gates.latency_calls import prepare
     from mlops_gate.results import GateResult, Verdict
 
     model = _checked(context.model("model"), config)
@@ -115,12 +109,12 @@ def evaluate(config: Config, context: GateContext) -> GateResult:
     batch = _batch(context.head("eval", config.batch_size), config.batch_size)
     roles: list[Role] = ["model", "baseline"]
     prepared = [
-        _prepare(m, batch, context.model_features(role), config)
+        prepare(m, batch, context.model_features(role), config)
         for m, role in zip(models, roles[: len(models)], strict=True)
     ]
     with context.progress.task(f"timing {config.gate_id}", total=config.runs) as advance:
-        timings = _measure([call for call, _ in prepared], config, advance)
-    result = _result(config, timings, [provider for _, provider in prepared])
+        timing = _measure([p.call for p in prepared], config, advance)
+    result = _result(config, timing, prepared)
     if first_run is not None:
         result = dataclasses.replace(result, message=f"{result.message} ({first_run})")
     return result
@@ -158,136 +152,56 @@ def _batch(frame: pd.DataFrame, batch_size: int) -> pd.DataFrame:
     return frame.iloc[np.arange(batch_size) % len(frame)]
 
 
-def _prepare(
-    model: LoadedModel, batch: pd.DataFrame, features: list[str], config: Config
-) -> tuple[Call, str]:
-    """A no-argument call running one inference on prepared inputs, and the provider it runs on."""
+def _measure(calls: list[Call], config: Config, advance: Advance) -> Timing:
+    """Time the calls (`latency_timing.measure`); against a baseline, until the ratio is precise."""
     from mlops_gate.errors import InputError
-    from mlops_gate.loaders.models import OnnxModel, SklearnModel
+    from mlops_gate.gates.latency_timing import measure
 
-    if isinstance(model, OnnxModel):
-        feeds = model.feeds(batch, features)  # converted once: the gate times inference, not pandas
-        provider = str(model.session.get_providers()[0])
-        if config.device == "cuda":
-            return _bound_call(model.session, feeds), provider
-        names = [output.name for output in model.session.get_outputs()]  # not rebuilt per call
-        return functools.partial(model.session.run, names, feeds), provider
-    assert isinstance(model, SklearnModel)  # _checked let nothing else through
-    missing = [c for c in features if c not in batch.columns]
-    if missing:
-        raise InputError(f"{model.path}: feature columns missing from the data: {missing}")
-    estimator = model.estimator
-    classifier = model.task == "classification" and hasattr(estimator, "predict_proba")
-    method = estimator.predict_proba if classifier else estimator.predict
-    return functools.partial(method, batch[features]), SKLEARN_PROVIDER
-
-
-def _bound_call(session: Any, feeds: dict[str, Any]) -> Call:
-    """`run_with_iobinding` with inputs copied to the GPU once and tensor outputs left there."""
-    from mlops_gate.loaders.onnx_runtime import onnxruntime
-
-    ort = onnxruntime()
-    session.disable_fallback()  # a failing CUDA run must raise, never rerun on the CPU unnoticed
-    binding = session.io_binding()
-    for name, array in feeds.items():
-        binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(array, "cuda", 0))
-    for output in session.get_outputs():
-        # Maps and sequences (e.g. ZipMap) cannot live on the GPU; ORT fills them on the host.
-        binding.bind_output(output.name, "cuda" if output.type.startswith("tensor(") else "cpu")
-    return functools.partial(session.run_with_iobinding, binding)
-
-
-def _measure(calls: list[Call], config: Config, advance: Advance) -> list[list[int]]:
-    """Warm up, then time `config.runs` rounds of one call per model, interleaved.
-
-    Against a baseline, pairs alternate their order (A B, B A, ...) so that neither model always
-    runs right after the other, and rounds are added, `runs` at a time up to MAX_ROUNDS_FACTOR x
-    `runs`, while the paired ratio is less precise than PAIRED_PRECISION (docs/latency.md).
-    """
-    from mlops_gate.errors import InputError
-
-    timings = [[0] * config.runs for _ in calls]
-    step = max(1, config.runs // PROGRESS_STEPS)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # a cyclic-GC pass inside a timed call is noise, not latency (timeit does this)
+    precise = _precise if config.max_regression is not None else None
     try:
-        _timed_rounds(calls, [[0] * config.warmup for _ in calls], 0, config.warmup)
-        for start in range(0, config.runs, step):
-            stop = min(start + step, config.runs)
-            _timed_rounds(calls, timings, start, stop)
-            advance(stop - start)
-        while len(calls) == 2 and _imprecise(timings, config):
-            more = [[0] * config.runs for _ in calls]
-            _timed_rounds(calls, more, 0, config.runs)
-            for done, extra in zip(timings, more, strict=True):
-                done.extend(extra)
+        return measure(calls, config.runs, config.warmup, advance, precise)
     except Exception as exc:  # ORT and sklearn raise their own types; this is bad input, not a bug
         text = (str(exc).strip().splitlines() or [""])[0][:300]
         raise InputError(f"inference failed while timing: {type(exc).__name__}: {text}") from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return timings
 
 
-def _imprecise(timings: list[list[int]], config: Config) -> bool:
-    """Whether the paired ratio needs more rounds (and may have them)."""
+def _precise(timings: list[list[int]]) -> bool:
+    """Whether the paired ratio's 95% interval is within PAIRED_PRECISION of it."""
     from mlops_gate.metrics.errors import MetricUndefined
     from mlops_gate.metrics.latency import PAIRED_PRECISION, paired_ratio_precision
 
-    if config.max_regression is None or len(timings[0]) >= config.runs * MAX_ROUNDS_FACTOR:
-        return False
     try:
-        return paired_ratio_precision(timings[0], timings[1]) > PAIRED_PRECISION
+        return paired_ratio_precision(timings[0], timings[1]) <= PAIRED_PRECISION
     except MetricUndefined:
-        return False  # _result reports it
+        return True  # more pairs will not define it; _result reports it
 
 
-def _timed_rounds(calls: list[Call], timings: list[list[int]], start: int, stop: int) -> None:
-    """The timed loop: only the call sits between the two clock reads; odd rounds reversed."""
-    clock = time.perf_counter_ns
-    pairs = list(zip(calls, timings, strict=True))
-    orders = (pairs, pairs[::-1])
-    for i in range(start, stop):
-        for call, out in orders[i & 1]:
-            begin = clock()
-            call()
-            out[i] = clock() - begin
-
-
-def _result(config: Config, timings: list[list[int]], providers: list[str]) -> GateResult:
+def _result(config: Config, timing: Timing, prepared: list[Prepared]) -> GateResult:
     from mlops_gate.errors import GateError
     from mlops_gate.metrics.errors import MetricUndefined
-    from mlops_gate.metrics.latency import paired_ratio, regression_ratio, summarize
+    from mlops_gate.metrics.latency import summarize
     from mlops_gate.results import GateResult
 
+    timings = timing.timings
     try:
         summaries = [summarize(t, config.percentile, config.batch_size) for t in timings]
-        paired = len(timings) == 2
-        ratio = paired_ratio(timings[0], timings[1]) if paired else None
-        percentile_ratio = (
-            regression_ratio(timings[0], timings[1], config.percentile) if paired else None
-        )
+        paired = _paired_details(config, timings) if len(timings) == 2 else None
     except MetricUndefined as exc:
         raise GateError(f"latency is undefined: {exc}") from None
     value = summaries[0].value_ms
-    details = _summary_details(summaries[0], providers[0])
+    details = _summary_details(summaries[0], prepared[0].provider)
     details.update(config.model_dump(include={"device", "batch_size", "runs", "warmup", "threads"}))
+    details.update(_how_timed(timing, prepared[0]))
     details["percentile"] = float(config.percentile)
     details.update(comparator="≤", unit="ms")
-    message = f"p{config.percentile:g} {value:.4g} ms on {providers[0]}"
+    message = f"p{config.percentile:g} {value:.4g} ms on {prepared[0].provider}"
     if config.max_ms is not None:
         message += f" (max {config.max_ms:g} ms)"
-    baseline_value = None
-    if ratio is not None:
-        baseline_value = summaries[1].value_ms
-        details.update(_summary_details(summaries[1], providers[1], prefix="baseline_"))
-        details.update(ratio=ratio, max_regression=config.max_regression, interleaved=True)
-        details.update(
-            ratio_method="median of per-pair ratios",
-            pairs=len(timings[0]),
-            percentile_ratio=percentile_ratio,
-        )
+    baseline_value, ratio = None, None
+    if paired is not None:
+        baseline_value, ratio = summaries[1].value_ms, paired["ratio"]
+        details.update(_summary_details(summaries[1], prepared[1].provider, prefix="baseline_"))
+        details.update(paired, baseline_ort=prepared[1].ort)
         limit = 1 + (config.max_regression or 0.0)
         message += (
             f"; {ratio:.3g}x the baseline per call (median of {len(timings[0])} interleaved "
@@ -303,6 +217,35 @@ def _result(config: Config, timings: list[list[int]], providers: list[str]) -> G
         message=message,
         details=details,
     )
+
+
+def _paired_details(config: Config, timings: list[list[int]]) -> dict[str, Any]:
+    """The candidate/baseline ratio, its interval, and the ratio of percentiles beside it."""
+    from mlops_gate.metrics.latency import paired_ratio, paired_ratio_interval, regression_ratio
+
+    low, high = paired_ratio_interval(timings[0], timings[1])
+    return {
+        "ratio": paired_ratio(timings[0], timings[1]),
+        "ratio_interval": [low, high],
+        "ratio_method": "median of per-pair ratios",
+        "max_regression": config.max_regression,
+        "interleaved": True,
+        "pairs": len(timings[0]),
+        "percentile_ratio": regression_ratio(timings[0], timings[1], config.percentile),
+    }
+
+
+def _how_timed(timing: Timing, prepared: Prepared) -> dict[str, Any]:
+    """What the timing ran under: a reader of the result can tell a pinned run from another."""
+    return {
+        "calls": len(timing.timings[0]),
+        "timed_s": round(timing.timed_s, 4),
+        "stopped": timing.stopped,
+        "pinned_cpu": timing.pinned_cpu,
+        "pinning": timing.pinning,
+        "gc_disabled": True,
+        "ort": prepared.ort,
+    }
 
 
 def _summary_details(summary: LatencySummary, provider: str, prefix: str = "") -> dict[str, Any]:

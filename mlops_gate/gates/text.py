@@ -5,11 +5,13 @@ corpus scores (0-100), `rouge1`, `rouge2`, `rougeL` rouge-score's mean F1 and `e
 `f1` the SQuAD definitions (0-1). The outputs are the model's on `data.eval` (matched by id;
 engine/generation.py); a row without an output or without a `reference` is `error`.
 
-- `min`/`max` are inclusive; with `confidence: c` they are checked against the bound of the
-  level-c percentile bootstrap interval over rows (mlops_gate/metrics/bootstrap.py).
+- limits (`gates/limits.py`, shared by every numeric gate): `min`/`max` are inclusive; with
+  `confidence: c` they are checked against the bound of the level-c percentile bootstrap
+  interval over rows (mlops_gate/metrics/bootstrap.py).
 - baseline: when the policy has one, `baseline_value` is its score on the same rows and
-  `details.delta` = value - baseline; `max_drop` (higher-is-better) / `max_increase` (ter) are
-  checked against the paired bootstrap bound of the difference (both on the same resampled rows).
+  `details.delta` = value - baseline; `max_drop` (higher-is-better) / `max_increase` (ter), and
+  their `_pct` forms (a fraction of the baseline's score), are checked against the paired
+  bootstrap bound of the difference (both on the same resampled rows).
 - details: the row scores by id (`row_scores`, and `baseline_row_scores`), the worst rows with
   their text, and where the outputs came from (`generation`: model, endpoint, params, sha256 of
   prompt, eval file and outputs, calls and cost).
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-from mlops_gate.gates.base import GateConfig, is_above, is_below
+from mlops_gate.gates import limits
 
 if TYPE_CHECKING:
     from mlops_gate.gates.context import GateContext
@@ -37,21 +39,15 @@ WORST_ROWS = 5
 EXCERPT = 300  # characters of an output or reference kept in the details
 
 
-class Config(GateConfig):
-    """Gate on a text metric of the generated outputs against each row's `reference`."""
+class Config(limits.Limits):
+    """Gate on a text metric of the generated outputs against each row's `reference`.
+
+    Limits (`min`, `max`, `max_drop`, `max_increase` and their `_pct` forms; ter is the only
+    lower-is-better metric) are the shared ones of `gates/limits.py`: inclusive, ulp-tolerant.
+    """
 
     type: Literal["text"]
     metric: TextMetric
-    min: float | None = Field(default=None, description="Fail below this score (inclusive).")
-    max: float | None = Field(default=None, description="Fail above this score (inclusive).")
-    max_drop: float | None = Field(
-        default=None, ge=0, description="Fail if the score is more than this below the baseline's."
-    )
-    max_increase: float | None = Field(
-        default=None,
-        ge=0,
-        description="ter only: fail if it is more than this above the baseline's.",
-    )
     confidence: float | None = Field(
         default=None, gt=0.5, lt=1, description="Gate on this bootstrap confidence bound."
     )
@@ -71,8 +67,7 @@ class Config(GateConfig):
         return f"text:{self.metric}"
 
     def required_inputs(self) -> frozenset[str]:
-        relative = self.max_drop is not None or self.max_increase is not None
-        return self.requires | ({"baseline"} if relative else set())
+        return self.requires | ({"baseline"} if self.relative else set())
 
     def policy_problems(self, policy: Any) -> list[tuple[str, str]]:
         if policy.model is not None and policy.model.task != "generation":
@@ -81,13 +76,14 @@ class Config(GateConfig):
 
     @model_validator(mode="after")
     def _limits(self) -> Config:
-        if all(getattr(self, k) is None for k in ("min", "max", "max_drop", "max_increase")):
-            raise ValueError("set at least one of min, max, max_drop, max_increase")
-        lower = self.metric == "ter"
-        if self.max_drop is not None and lower:
-            raise ValueError("ter is lower-is-better: use max_increase, not max_drop")
-        if self.max_increase is not None and not lower:
-            raise ValueError(f"{self.metric} is higher-is-better: use max_drop, not max_increase")
+        if not limits.set_limits(self):
+            raise ValueError(
+                "set at least one of min, max, max_drop, max_increase, max_drop_pct, "
+                "max_increase_pct"
+            )
+        problem = limits.direction_problem(self.metric, self.metric == "ter", self)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -170,9 +166,7 @@ def _result(
         summary += f" ({details['confidence'] * 100:g}% CI {details['ci_low']:.4g} to {details['ci_high']:.4g})"
     if baseline is not None:
         summary += f", baseline {baseline:.4g} (delta {details['delta']:+.3g})"
-    threshold = config.min if config.min is not None else config.max
-    if threshold is None and baseline is not None:
-        threshold = baseline - (config.max_drop or 0) + (config.max_increase or 0)
+    threshold, _ = limits.threshold(config, config.metric == "ter", [(baseline, "")])
     return GateResult(
         id=config.gate_id,
         type=config.type,
@@ -189,30 +183,14 @@ def _broken(
     config: Config, value: float, baseline: float | None, details: dict[str, Any]
 ) -> list[str]:
     """One phrase per broken limit (pessimistic bounds when a confidence is asked)."""
-    name = config.metric
-    bound = f" ({details['confidence'] * 100:g}% bound)" if "confidence" in details else ""
-    low, high = details.get("ci_low", value), details.get("ci_high", value)
-    failures = []
-    if config.min is not None and is_below(low, config.min):
-        failures.append(f"{name}{bound} {low:.4g} is below min {config.min:g}")
-    if config.max is not None and is_above(high, config.max):
-        failures.append(f"{name}{bound} {high:.4g} is above max {config.max:g}")
-    if baseline is None:
-        return failures
-    scale = max(abs(value), abs(baseline))
-    if config.max_drop is not None:
-        drop = -details.get("delta_ci_low", details["delta"])
-        if is_above(drop, config.max_drop, scale=scale):
-            failures.append(
-                f"{name} drop{bound} {drop:.3g} from baseline exceeds max_drop {config.max_drop:g}"
-            )
-    if config.max_increase is not None:
-        rise = details.get("delta_ci_high", details["delta"])
-        if is_above(rise, config.max_increase, scale=scale):
-            failures.append(
-                f"{name} increase{bound} {rise:.3g} from baseline exceeds max_increase {config.max_increase:g}"
-            )
-    return failures
+    return limits.broken_limits(
+        config,
+        config.metric,
+        value,
+        lower_is_better=config.metric == "ter",
+        details=details,
+        reference=baseline,
+    )
 
 
 # Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).

@@ -45,6 +45,9 @@ class Statistic:
     # metric is ill-defined and reports 0.0 (e.g. recall with no true sample). The number stays
     # scikit-learn's; a gate refuses it (issue 13). None: well defined.
     ill_defined: str | None = None
+    # `replicates(n_resamples, seed)`: the values of a statistic that draws its own resamples (the
+    # Spark engine's seeded Poisson bootstrap, metrics/poisson_bootstrap.py). None: rows resampled.
+    replicates: Callable[[int, int], Floats] | None = None
 
     def __call__(self, weights: Floats) -> Floats:
         return self.fn(weights)
@@ -132,6 +135,11 @@ def _resample(
     n = statistics[0].n
     if n == 0:
         raise MetricUndefined("no rows to resample")
+    drawn = [s.replicates for s in statistics if s.replicates is not None]
+    if drawn:  # the one place a distributed statistic's own bootstrap is taken
+        if len(drawn) != len(statistics):
+            raise MetricUndefined("a paired bootstrap needs both statistics on the same engine")
+        return np.column_stack([replicates(n_resamples, seed) for replicates in drawn])
     out = np.empty((n_resamples, len(statistics)))
     done = 0
     for weights in _weights(n, n_resamples, seed, max_cells):

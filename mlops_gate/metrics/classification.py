@@ -35,7 +35,9 @@ from mlops_gate.metrics.bootstrap import CHUNK, Floats, Statistic, counts, ratio
 from mlops_gate.metrics.errors import MetricUndefined
 
 Average = Literal["binary", "macro", "micro", "weighted"]
-LabelMetric = Literal["accuracy", "precision", "recall", "f1"]
+LabelMetric = Literal["accuracy", "precision", "recall", "f1", "balanced_accuracy", "matthews"]
+# Label metrics that score every class together: `average` and `pos_label` do not apply.
+WHOLE = frozenset({"accuracy", "balanced_accuracy", "matthews"})
 Codes = npt.NDArray[np.integer[Any]]
 Scores = npt.NDArray[np.floating[Any]]
 EPS = float(np.finfo(np.float64).eps)
@@ -50,6 +52,16 @@ MAX_CONFUSION = 1 << 12
 def accuracy(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
     """Share of rows whose predicted label equals the true one."""
     return label_statistic("accuracy", y_true, y_pred).point()
+
+
+def balanced_accuracy(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
+    """scikit-learn's `balanced_accuracy_score`: the mean recall of the classes in y_true."""
+    return label_statistic("balanced_accuracy", y_true, y_pred).point()
+
+
+def matthews(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
+    """scikit-learn's `matthews_corrcoef` (multiclass form; the binary one for two labels)."""
+    return label_statistic("matthews", y_true, y_pred).point()
 
 
 def precision(
@@ -105,15 +117,15 @@ def label_statistic(
 ) -> Statistic:
     """accuracy, precision, recall or f1 as a function of row weights."""
     labels, true, pred = _label_set(y_true, y_pred)
-    binary = average == "binary" and metric != "accuracy"
+    binary = average == "binary" and metric not in WHOLE
     focus = _positive_index(labels, pos_label) if binary else None
     tallies, width = _tallies(true, pred, labels)
     at_unit = tallies(None)  # the point value's counts, also read by `_ill_defined`
 
     def score(weights: Floats | None) -> Floats:
         tp, t, p = at_unit if weights is None else tallies(weights)
-        if metric == "accuracy":
-            return ratio(tp.sum(axis=1), t.sum(axis=1))
+        if metric in WHOLE:
+            return _whole(metric, tp, t, p)
         if binary:
             # pos_label in neither array: every count is 0 and the score 0.0, as in scikit-learn.
             tp, t, p = (
@@ -150,9 +162,12 @@ def _ill_defined(
     also refused when y_true has no row of `pos_label`: precision and f1 are then 0.0 (or 0/0)
     whatever the model does, and two such models compare as equal.
     """
-    if metric == "accuracy" or average == "micro":
-        return None
     _, t, p = (np.asarray(a[0]) for a in tallies)
+    if metric == "matthews" and np.count_nonzero(t) < 2:
+        # scikit-learn returns 0.0 whatever the model predicts: nothing to tell models apart by.
+        return "y_true holds a single class: matthews needs at least 2"
+    if metric in WHOLE or average == "micro":
+        return None
     if average == "binary":
         if focus is None or t[focus] == 0:
             return f"y_true has no row of the positive class {pos_label!r}: {metric} needs both classes"
@@ -212,6 +227,25 @@ def _tallies(
         )
 
     return separate, 3 * k + 1
+
+
+def _whole(metric: LabelMetric, tp: Floats, t: Floats, p: Floats) -> Floats:
+    """accuracy, balanced_accuracy or matthews from per-label counts (rows: weightings).
+
+    balanced_accuracy is the mean recall over the labels present in y_true
+    (`balanced_accuracy_score`); matthews is scikit-learn's multiclass `matthews_corrcoef`
+    (the binary one for two labels), 0.0 where a variance is 0, as scikit-learn does.
+    """
+    correct, rows = tp.sum(axis=1), t.sum(axis=1)
+    if metric == "accuracy":
+        return ratio(correct, rows)
+    if metric == "balanced_accuracy":
+        present = t > 0
+        return ratio((ratio(tp, t) * present).sum(axis=1), present.sum(axis=1), np.nan)
+    covariance = correct * rows - (t * p).sum(axis=1)
+    spread_pred = rows * rows - (p * p).sum(axis=1)
+    spread_true = rows * rows - (t * t).sum(axis=1)
+    return ratio(covariance, np.sqrt(spread_true * spread_pred))
 
 
 def _average(metric: LabelMetric, average: Average, tp: Floats, t: Floats, p: Floats) -> Floats:
@@ -283,24 +317,24 @@ def _binary_auc(positive: npt.NDArray[np.bool_], scores: Scores, label: Any = No
             twice_u += int(np.searchsorted(below, part, side="right").sum(dtype=np.int64))
         return twice_u / (2 * n_positive * (len(positive) - n_positive))  # exact, rounded once
 
-    ranked: list[_Ranked] = []  # built on the first bootstrap chunk only: a point needs none
+    ranked: list[Ranked] = []  # built on the first bootstrap chunk only: a point needs none
 
     def fn(weights: Floats) -> Floats:
         if not ranked:
-            ranked.append(_Ranked.of(positive, scores))
+            ranked.append(Ranked.of(positive, scores))
         return ranked[0].auc(weights)
 
     return Statistic(len(scores), fn, point_fn=point)
 
 
-class _Ranked:
+class Ranked:
     """Rows in score order: which are positive, and where a new score starts (its ties follow)."""
 
     def __init__(self, order: Codes, positive: npt.NDArray[np.bool_], first: npt.NDArray[np.bool_]):
         self.order, self.positive, self.first = order, positive, first
 
     @classmethod
-    def of(cls, positive: npt.NDArray[np.bool_], scores: Scores) -> _Ranked:
+    def of(cls, positive: npt.NDArray[np.bool_], scores: Scores) -> Ranked:
         # The order within a tie does not matter (ties are summed), so no stable sort is needed.
         # Kept as intp: narrowing it would hold both copies at once, a higher peak than keeping it.
         order = np.argsort(scores)

@@ -2,9 +2,19 @@
 
 Per group: selection rate = share of positive predictions, TPR = positive predictions among the
 rows labelled positive, FPR = positive predictions among the rows labelled negative. A gap is the
-largest minus the smallest rate over the groups (fairlearn's `method="between_groups"`). Where
-fairlearn reports 0 for a rate with a zero divisor (a group without positive or negative labels),
-the rate here is undefined and so is any gap that needs it: a gate must not pass on a made-up 0.
+largest minus the smallest rate over the groups (fairlearn's `method="between_groups"`); a ratio is
+the smallest divided by the largest (fairlearn's `MetricFrame.ratio`), so 1 is parity and
+`demographic_parity_ratio >= 0.8` is the four-fifths rule. Equalized odds takes the worse of its
+TPR and FPR numbers (the larger gap, the smaller ratio: fairlearn's `agg="worst_case"`).
+
+Zero rates and zero divisors, against fairlearn: a ratio with a smallest rate of 0 and a largest
+above 0 is 0, as there. Where every group's rate is 0 fairlearn's ratio is 0/0 = NaN; here it is
+undefined (`MetricUndefined`). Where fairlearn reports 0 for a rate with a zero divisor (a group
+without positive or negative labels), the rate here is undefined and so is any gap or ratio that
+needs it: a gate must not pass on a made-up 0.
+
+`metrics/fairness_bootstrap.py` computes the same numbers for a stack of resampled rate tables
+at once (`disparity_values`), NaN where one is undefined.
 """
 
 from __future__ import annotations
@@ -20,13 +30,21 @@ from mlops_gate.metrics.classification import codes_of, distinct
 from mlops_gate.metrics.errors import MetricUndefined
 
 FairnessMetric = Literal[
-    "demographic_parity_difference", "equalized_odds_difference", "equal_opportunity_difference"
+    "demographic_parity_difference",
+    "equalized_odds_difference",
+    "equal_opportunity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_ratio",
+    "equal_opportunity_ratio",
 ]
 Rate = Literal["selection_rate", "tpr", "fpr"]
-_RATES_OF: dict[str, tuple[Rate, ...]] = {
+RATES_OF: dict[str, tuple[Rate, ...]] = {
     "demographic_parity_difference": ("selection_rate",),
     "equalized_odds_difference": ("tpr", "fpr"),
     "equal_opportunity_difference": ("tpr",),
+    "demographic_parity_ratio": ("selection_rate",),
+    "equalized_odds_ratio": ("tpr", "fpr"),
+    "equal_opportunity_ratio": ("tpr",),
 }
 _DIVISOR_NAME = {"selection_rate": "rows", "tpr": "positive labels", "fpr": "negative labels"}
 
@@ -68,9 +86,14 @@ class GroupRates:
         )
 
 
+def is_ratio(metric: str) -> bool:
+    """Whether `metric` is a ratio (higher is better, 1 is parity) rather than a gap."""
+    return metric.endswith("_ratio")
+
+
 @dataclass(frozen=True)
 class Disparity:
-    """A gap and where it lies: the rate it is measured on and its highest and lowest groups."""
+    """A gap (or ratio) and where it lies: its rate and that rate's highest and lowest groups."""
 
     value: float
     rate: Rate
@@ -125,11 +148,50 @@ def group_rates(
 
 
 def disparity(rates: GroupRates, metric: FairnessMetric) -> Disparity:
-    """The gap `metric` measures; for equalized odds the larger of the TPR and FPR gaps."""
+    """The gap (ratio) `metric` measures; for equalized odds the worse of the TPR and FPR ones."""
     if len(rates.groups) < 2:
         raise MetricUndefined(f"{metric} needs at least 2 groups, got {len(rates.groups)}")
-    gaps = [_rate_gap(rates, name) for name in _RATES_OF[metric]]
+    ratio = is_ratio(metric)
+    gaps = [_rate_gap(rates, name, ratio) for name in RATES_OF[metric]]
+    if ratio:
+        return min(gaps, key=lambda gap: gap.value)
     return max(gaps, key=lambda gap: gap.value)
+
+
+def demographic_parity_ratio(
+    y_true: npt.ArrayLike | None,
+    y_pred: npt.ArrayLike,
+    *,
+    sensitive_features: npt.ArrayLike,
+    pos_label: Any = 1,
+) -> float:
+    """Min / max selection rate over groups (`y_true` is ignored, as in fairlearn)."""
+    rates = group_rates(y_pred, sensitive_features, pos_label=pos_label)
+    return disparity(rates, "demographic_parity_ratio").value
+
+
+def equalized_odds_ratio(
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    *,
+    sensitive_features: npt.ArrayLike,
+    pos_label: Any = 1,
+) -> float:
+    """The smaller of the TPR ratio and the FPR ratio over groups."""
+    rates = group_rates(y_pred, sensitive_features, y_true, pos_label=pos_label)
+    return disparity(rates, "equalized_odds_ratio").value
+
+
+def equal_opportunity_ratio(
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    *,
+    sensitive_features: npt.ArrayLike,
+    pos_label: Any = 1,
+) -> float:
+    """Min / max TPR over groups."""
+    rates = group_rates(y_pred, sensitive_features, y_true, pos_label=pos_label)
+    return disparity(rates, "equal_opportunity_ratio").value
 
 
 def demographic_parity_difference(
@@ -168,7 +230,7 @@ def equal_opportunity_difference(
     return disparity(rates, "equal_opportunity_difference").value
 
 
-def _rate_gap(rates: GroupRates, name: Rate) -> Disparity:
+def _rate_gap(rates: GroupRates, name: Rate, ratio: bool = False) -> Disparity:
     values = rates.rate(name)
     undefined = np.isnan(values)
     if undefined.any():
@@ -178,7 +240,13 @@ def _rate_gap(rates: GroupRates, name: Rate) -> Disparity:
             f"{name} is undefined for {label} {', '.join(names)} (no {_DIVISOR_NAME[name]})"
         )
     high, low = int(np.argmax(values)), int(np.argmin(values))
-    return Disparity(float(values[high] - values[low]), name, rates.groups[high], rates.groups[low])
+    if not ratio:
+        gap = float(values[high] - values[low])
+    elif values[high] > 0:
+        gap = float(values[low] / values[high])
+    else:
+        raise MetricUndefined(f"{name} is 0 for every group: the ratio is 0/0")
+    return Disparity(gap, name, rates.groups[high], rates.groups[low])
 
 
 def _divide(

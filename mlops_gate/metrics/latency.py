@@ -111,11 +111,15 @@ def paired_ratio(candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLike) -> flo
     return float(np.median(candidate / baseline))
 
 
-def paired_ratio_precision(candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLike) -> float:
-    """Half-width of a distribution-free ~95% interval of `paired_ratio`, relative to it.
+def paired_ratio_interval(
+    candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLike
+) -> tuple[float, float]:
+    """A distribution-free ~95% interval of `paired_ratio`: order statistics of the pair ratios.
 
     The interval of a median from order statistics: ranks n/2 ± 1.96·√n/2 of the sorted ratios
-    (no resampling, no randomness).
+    (no resampling, no randomness). Pairs close in time share a machine state, so this interval
+    is narrower than the run-to-run spread; the gate also wants a minimum timed span
+    (gates/latency_timing.py).
     """
     candidate, baseline = _pairs(candidate_ns, baseline_ns)
     ratios = np.sort(candidate / baseline)
@@ -123,7 +127,13 @@ def paired_ratio_precision(candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLi
     reach = 1.96 * np.sqrt(n) / 2
     low = ratios[max(0, int(np.floor(n / 2 - reach)))]
     high = ratios[min(n - 1, int(np.ceil(n / 2 + reach)))]
-    return float((high - low) / 2 / np.median(ratios))
+    return float(low), float(high)
+
+
+def paired_ratio_precision(candidate_ns: npt.ArrayLike, baseline_ns: npt.ArrayLike) -> float:
+    """Half-width of `paired_ratio_interval`, relative to `paired_ratio`."""
+    low, high = paired_ratio_interval(candidate_ns, baseline_ns)
+    return (high - low) / 2 / paired_ratio(candidate_ns, baseline_ns)
 
 
 def _pairs(

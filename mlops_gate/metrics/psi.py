@@ -11,7 +11,7 @@ category of their own. Shares are count / rows (missing values included), clippe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -33,6 +33,8 @@ class ColumnPsi:
     `edges` (numeric) are the interior bin edges; `categories` (categorical) name the bins, with
     None for missing values. `reference`/`current` are the unclipped shares per bin, in bin order;
     when `missing_bin` is true the last share is the NaN bin (numeric) or the None category.
+    `reference_counts`/`current_counts` are the rows per bin behind the shares: the chi-square
+    and Jensen-Shannon drift tests and the sparse-bin warning use the same bins.
     """
 
     psi: float
@@ -42,6 +44,9 @@ class ColumnPsi:
     edges: tuple[float, ...] | None = None
     categories: tuple[Any, ...] | None = None
     missing_bin: bool = False
+    # Not part of equality: two results with the same shares are the same PSI result.
+    reference_counts: tuple[int, ...] = field(default=(), compare=False)
+    current_counts: tuple[int, ...] = field(default=(), compare=False)
 
 
 def is_numeric(values: npt.NDArray[Any]) -> bool:
@@ -98,12 +103,24 @@ def quantile_edges(
     """
     if reference.size == 0:
         raise MetricUndefined("the reference column has no non-missing values")
-    # i/bins as Python computes it, so the edges are reproducible from DESIGN.md's text.
-    quantiles = np.arange(1, bins, dtype=np.float64) / bins
-    with np.errstate(invalid="ignore"):  # inf - inf: reported just below, as undefined edges
-        edges = np.unique(np.quantile(reference, quantiles, overwrite_input=overwrite_input))
+    with np.errstate(invalid="ignore"):  # inf - inf: reported by edges_from_quantiles
+        quantiles = np.quantile(reference, quantile_probs(bins), overwrite_input=overwrite_input)
+    return edges_from_quantiles(quantiles)
+
+
+def quantile_probs(bins: int) -> npt.NDArray[np.float64]:
+    """The probabilities `i/bins` for i in 1..bins-1, as Python computes them, so the edges are
+    reproducible from DESIGN.md's text (and equal whichever engine computes the quantiles)."""
+    return np.arange(1, bins, dtype=np.float64) / bins
+
+
+def edges_from_quantiles(quantiles: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Interior edges from the reference's quantiles: sorted, duplicates removed.
+
+    numpy interpolates next to an infinite value to NaN: the bins are then undefined.
+    """
+    edges = np.unique(np.asarray(quantiles, dtype=np.float64))
     if np.isnan(edges).any():
-        # numpy interpolates next to an infinite value to NaN: the bins are undefined.
         raise MetricUndefined("infinite reference values make the quantile bin edges undefined")
     return edges
 
@@ -159,9 +176,16 @@ def psi_from_shares(
     reference: npt.NDArray[np.float64], current: npt.NDArray[np.float64], epsilon: float
 ) -> float:
     """Σ (cur - ref) · ln(cur / ref), both shares clipped below at `epsilon` (no renormalising)."""
-    ref = np.maximum(reference, epsilon)
-    cur = np.maximum(current, epsilon)
-    return float(np.sum((cur - ref) * np.log(cur / ref)))
+    return float(np.sum(psi_terms(reference, current, epsilon)))
+
+
+def psi_terms(
+    reference: npt.ArrayLike, current: npt.ArrayLike, epsilon: float
+) -> npt.NDArray[np.float64]:
+    """Each bin's term of the PSI sum (what one empty bin adds, for the sparse-bin warning)."""
+    ref = np.maximum(np.asarray(reference, dtype=np.float64), epsilon)
+    cur = np.maximum(np.asarray(current, dtype=np.float64), epsilon)
+    return np.asarray((cur - ref) * np.log(cur / ref), dtype=np.float64)
 
 
 def _require_rows(reference: npt.NDArray[Any], current: npt.NDArray[Any]) -> None:
@@ -220,47 +244,36 @@ def _result(
         edges=None if edges is None else tuple(edges.tolist()),
         categories=categories,
         missing_bin=missing_bin,
+        reference_counts=tuple(int(c) for c in ref_counts.tolist()),
+        current_counts=tuple(int(c) for c in cur_counts.tolist()),
     )
 
 
-class StreamedNumericPsi:
-    """`numeric_psi` with the current set fed in chunks (a data set larger than memory).
+def counted_numeric_psi(
+    reference: npt.ArrayLike,
+    current: npt.ArrayLike,
+    edges: npt.ArrayLike,
+    *,
+    epsilon: float = DEFAULT_EPSILON,
+) -> ColumnPsi:
+    """`numeric_psi` from counts: rows per `bin_index` bin (len(edges)+1), then the NaN rows.
 
-    The reference is whole (its exact quantiles need it), the current set arrives in any number
-    of chunks; the counts, hence the result, are exactly `numeric_psi(reference, concat(chunks))`.
+    What a data engine that never hands over a whole column (streamed Parquet, Spark) counts;
+    equal to `numeric_psi` on the rows behind the counts. The NaN bin is kept only when either
+    set has a NaN, as DESIGN.md says.
     """
-
-    def __init__(self, reference: npt.ArrayLike, *, bins: int = DEFAULT_BINS) -> None:
-        if bins < 2:
-            raise ValueError(f"bins must be at least 2, got {bins}")
-        ref = np.asarray(reference, dtype=np.float64).reshape(-1)
-        if ref.size == 0:
-            raise MetricUndefined("the reference set has no rows")
-        ref_nan = np.isnan(ref)
-        self.edges = quantile_edges(ref[~ref_nan], bins, overwrite_input=True)
-        # Counts always keep a NaN slot; it is dropped at the end if neither set had a NaN.
-        self._width = self.edges.size + 2
-        self._ref_counts = _numeric_counts(ref, ref_nan, self.edges, self._width)
-        self._cur_counts = np.zeros(self._width, dtype=np.intp)
-
-    def add(self, current: npt.ArrayLike) -> None:
-        """Count one chunk of the current set."""
-        cur = np.asarray(current, dtype=np.float64).reshape(-1)
-        self._cur_counts += _numeric_counts(cur, np.isnan(cur), self.edges, self._width)
-
-    def result(self, *, epsilon: float = DEFAULT_EPSILON) -> ColumnPsi:
-        if self._cur_counts.sum() == 0:
-            raise MetricUndefined("the current set has no rows")
-        missing_bin = bool(self._ref_counts[-1] or self._cur_counts[-1])
-        keep = self._width if missing_bin else self._width - 1
-        return _result(
-            self._ref_counts[:keep],
-            self._cur_counts[:keep],
-            epsilon,
-            "numeric",
-            missing_bin,
-            edges=self.edges,
-        )
+    ref = np.asarray(reference, dtype=np.int64).reshape(-1)
+    cur = np.asarray(current, dtype=np.int64).reshape(-1)
+    bounds = np.asarray(edges, dtype=np.float64).reshape(-1)
+    if ref.size != bounds.size + 2 or cur.size != bounds.size + 2:
+        raise ValueError(f"expected {bounds.size + 2} counts per set, got {ref.size}, {cur.size}")
+    if ref.sum() == 0:
+        raise MetricUndefined("the reference set has no rows")
+    if cur.sum() == 0:
+        raise MetricUndefined("the current set has no rows")
+    missing_bin = bool(ref[-1] or cur[-1])
+    keep = ref.size if missing_bin else ref.size - 1
+    return _result(ref[:keep], cur[:keep], epsilon, "numeric", missing_bin, edges=bounds)
 
 
 def counted_categorical_psi(
@@ -287,3 +300,15 @@ def counted_categorical_psi(
         raise MetricUndefined("the current set has no rows")
     names = tuple(categories) + ((None,) if missing_bin else ())
     return _result(ref_counts, cur_counts, epsilon, "categorical", missing_bin, categories=names)
+
+
+def bin_counts(values: npt.ArrayLike, edges: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Rows per `bin_index` bin (len(edges)+1 of them), then the NaN rows: one set's input to
+    `counted_numeric_psi`, as a data engine counts it."""
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    bounds = np.asarray(edges, dtype=np.float64).reshape(-1)
+    nan = np.isnan(array)
+    counts = np.zeros(bounds.size + 2, dtype=np.int64)
+    counts[:-1] = np.bincount(bin_index(array[~nan], bounds), minlength=bounds.size + 1)
+    counts[-1] = int(nan.sum())
+    return counts

@@ -17,11 +17,12 @@ import numpy.typing as npt
 from mlops_gate.metrics.bootstrap import Floats, Statistic, ratio
 from mlops_gate.metrics.errors import MetricUndefined
 
-RegressionMetric = Literal["mae", "rmse", "r2"]
+RegressionMetric = Literal["mae", "rmse", "r2", "mape"]
+EPS = float(np.finfo(np.float64).eps)
 
 # A weighted variance this small next to the weighted sum of squares is rounding of a constant
 # resample, not spread: treat it as zero (force_finite).
-_CONSTANT_TOLERANCE = 8 * float(np.finfo(np.float64).eps)
+CONSTANT_TOLERANCE = 8 * float(np.finfo(np.float64).eps)
 
 
 def mae(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
@@ -34,6 +35,11 @@ def rmse(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
     return regression_statistic("rmse", y_true, y_pred).point()
 
 
+def mape(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
+    """Mean absolute percentage error (`mean_absolute_percentage_error`), a fraction, not %."""
+    return regression_statistic("mape", y_true, y_pred).point()
+
+
 def r2(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
     """Coefficient of determination (`r2_score`, force_finite)."""
     return regression_statistic("r2", y_true, y_pred).point()
@@ -42,13 +48,19 @@ def r2(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
 def regression_statistic(
     metric: RegressionMetric, y_true: npt.ArrayLike, y_pred: npt.ArrayLike
 ) -> Statistic:
-    """mae, rmse or r2 as a function of row weights (see `mlops_gate.metrics.bootstrap`)."""
+    """mae, rmse, r2 or mape as a function of row weights (see `mlops_gate.metrics.bootstrap`).
+
+    mape divides by max(|y_true|, eps), eps the float64 machine epsilon, as scikit-learn does:
+    a true value of 0 gives a huge but finite error rather than inf.
+    """
     true, pred = _values(y_true, "y_true"), _values(y_pred, "y_pred")
     if len(true) != len(pred):
         raise MetricUndefined(f"y_true has {len(true)} rows but y_pred has {len(pred)}")
     error = true - pred
-    if metric == "mae":
+    if metric in ("mae", "mape"):
         absolute = np.abs(error)
+        if metric == "mape":
+            absolute = absolute / np.maximum(np.abs(true), EPS)
         return Statistic(len(true), lambda w: (w @ absolute) / w.sum(axis=1))
     squared = error * error
     if metric == "rmse":
@@ -68,7 +80,7 @@ def _r2_statistic(true: Floats, squared_error: Floats) -> Statistic:
         residual = weights @ squared_error
         spread = weights @ centred_squared
         variance = spread - (weights @ centred) ** 2 / total
-        constant = variance <= _CONSTANT_TOLERANCE * spread
+        constant = variance <= CONSTANT_TOLERANCE * spread
         score = 1.0 - ratio(residual, np.where(constant, 0.0, variance))
         return np.where(constant, np.where(residual == 0, 1.0, 0.0), score)
 

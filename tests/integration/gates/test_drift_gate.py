@@ -223,7 +223,7 @@ def test_a_column_numeric_in_one_set_only_is_an_error(tmp_path: Path) -> None:
     result = evaluate(policy)
     assert result.verdict == Verdict.ERROR
     assert "column 'f2' is categorical in reference" in result.message
-    assert "but numeric in eval (float64)" in result.message
+    assert "but numeric in eval" in result.message
 
 
 def test_integer_nullable_boolean_and_category_columns(tmp_path: Path) -> None:
@@ -263,5 +263,5 @@ def test_a_column_psi_cannot_bin_is_an_error_naming_it(tmp_path: Path) -> None:
         write_table(frame, tmp_path / f"{name}.parquet")
     result = evaluate(policy)
     assert result.verdict == Verdict.ERROR
-    assert result.message.startswith("column 'when' has dtype datetime64")
-    assert "which drift cannot bin" in result.message
+    assert result.message.startswith("column 'when' has nothing drift can bin in either set")
+    assert "add it to data.ignore" in result.message

@@ -332,3 +332,28 @@ def test_custom_duplicate_share_differs_from_gx_compound_uniqueness(tmp_path: Pa
         ],
     )
     assert [e["unexpected_count"] for e in result.details["expectations"]] == [2, 1]
+
+
+def test_failing_values_are_sampled_bounded_and_shown_escaped(tmp_path: Path) -> None:
+    """A reviewer sees a few of the values that broke an expectation (issue 17): at most
+    `SAMPLES`, each cut short, and escaped in the HTML report."""
+    from mlops_gate.expectations import SAMPLE_CHARS, SAMPLES
+    from mlops_gate.reports.pieces import charts
+
+    hostile = "<script>alert(1)</script>" + "x" * 500
+    frame = pd.DataFrame({"city": ["paris"] * 30 + [hostile] * 3 + ["ber\x1blin"] * 7})
+    allowed = {"value_set": ["paris"]}
+    result = _run(
+        tmp_path,
+        frame,
+        expect=[{"expect_column_values_to_be_in_set": {**allowed, "column": "city"}}],
+    )
+    (entry,) = result.details["expectations"]
+    samples = entry["unexpected_samples"]
+    assert result.verdict is Verdict.FAIL and entry["unexpected_count"] == 10
+    assert 0 < len(samples) <= SAMPLES
+    assert all(len(s) <= SAMPLE_CHARS for s in samples)
+    assert hostile[:SAMPLE_CHARS] in samples
+    html = "".join(charts(result))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "\x1b" not in html

@@ -23,6 +23,7 @@ from sklearn.neural_network import MLPClassifier
 
 from mlops_gate.engine.context import EvaluationContext
 from mlops_gate.engine.runner import run_gates
+from mlops_gate.gates import latency_timing
 from mlops_gate.gates.registry import load_policy
 from mlops_gate.progress import Advance
 from mlops_gate.results import GateResult, Verdict
@@ -103,13 +104,69 @@ def test_cpu_gate_reports_consistent_details(tmp_path: Path, models: Path, perce
 
 
 def test_default_threads_and_batch_cycling(tmp_path: Path, models: Path) -> None:
-    """ORT's own thread count; a 10-row batch from a 3-row data set (rows repeat)."""
+    """One ORT thread by default; a 10-row batch from a 3-row data set (rows repeat)."""
     gate = {"max_ms": 10_000, "batch_size": 10, "runs": 20, "warmup": 0}
     result = _run(tmp_path, models, gate, data={**DATA, "eval": str(models / "three_rows.parquet")})
     assert result.verdict is Verdict.PASS, result.message
     _assert_consistent(result, 95, "CPUExecutionProvider")
     assert result.details["batch_size"] == 10
+    assert result.details["threads"] == 1
+    assert result.details["ort"] == {
+        "intra_op_threads": 1,
+        "inter_op_threads": 1,
+        "execution_mode": "sequential",
+    }
+
+
+def test_threads_null_leaves_ort_its_own_default(tmp_path: Path, models: Path) -> None:
+    result = _run(tmp_path, models, {"max_ms": 10_000, "runs": 20, "warmup": 0, "threads": None})
+    assert result.verdict is Verdict.PASS, result.message
     assert result.details["threads"] is None
+    assert result.details["ort"]["intra_op_threads"] == 0  # ORT's "choose for me"
+
+
+def test_details_say_how_the_calls_were_timed(tmp_path: Path, models: Path) -> None:
+    import os
+
+    before = os.sched_getaffinity(0)
+    result = _run(tmp_path, models, {"max_ms": 10_000, **FAST})
+    details = result.details
+    assert details["calls"] == FAST["runs"]
+    assert details["stopped"] == "runs"  # no baseline: exactly `runs` calls
+    assert details["gc_disabled"] is True
+    assert details["timed_s"] > 0
+    assert details["pinned_cpu"] in before
+    assert details["pinning"] == f"cpu {details['pinned_cpu']}"
+    assert os.sched_getaffinity(0) == before  # the thread's mask is restored
+
+
+def test_pinning_refused_by_the_os_times_unpinned(
+    tmp_path: Path, models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the OS refuses (a seccomp profile returns EPERM), the gate times unpinned."""
+    import errno
+    import os
+
+    def refuse(pid: int, mask: Any) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setaffinity", refuse)
+    result = _run(tmp_path, models, {"max_ms": 10_000, **FAST})
+    assert result.verdict is Verdict.PASS, result.message
+    assert result.details["pinned_cpu"] is None
+    assert result.details["pinning"].startswith("not pinned: PermissionError")
+
+
+def test_no_affinity_calls_on_the_platform_times_unpinned(
+    tmp_path: Path, models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    monkeypatch.delattr(os, "sched_setaffinity")  # as on macOS and Windows
+    result = _run(tmp_path, models, {"max_ms": 10_000, **FAST})
+    assert result.verdict is Verdict.PASS, result.message
+    assert result.details["pinned_cpu"] is None
+    assert "no sched_setaffinity" in result.details["pinning"]
 
 
 @pytest.mark.parametrize(
@@ -156,12 +213,23 @@ def test_interleaved_ratio_is_candidate_over_baseline(tmp_path: Path, models: Pa
         details["p50_ms"] / details["baseline_p50_ms"]
     )
     assert result.baseline_value == details["baseline_p50_ms"]
+    assert result.value is not None
+    assert result.baseline_value is not None
     assert details["percentile_ratio"] == pytest.approx(result.value / result.baseline_value)
     assert details["max_regression"] == 1e6
     assert details["interleaved"] is True
     assert details["baseline_provider"] == "CPUExecutionProvider"
     assert details["ratio"] < 1  # a logistic regression beats a 3x256 MLP on any machine
     assert result.threshold is None  # no absolute limit was set
+    # The stopping rule: whole rounds of `runs` pairs, over at least MIN_SPAN_S, within the caps.
+    assert details["pairs"] % FAST["runs"] == 0
+    assert details["pairs"] <= FAST["runs"] * latency_timing.MAX_ROUNDS_FACTOR
+    assert details["stopped"] in {"precise", "pair cap", "time cap"}
+    if details["stopped"] == "precise":
+        assert details["timed_s"] >= latency_timing.MIN_SPAN_S
+    low, high = details["ratio_interval"]
+    assert low <= details["ratio"] <= high
+    assert details["baseline_ort"] == details["ort"]
 
 
 def test_slower_candidate_fails_against_a_fast_baseline(tmp_path: Path, models: Path) -> None:

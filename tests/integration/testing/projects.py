@@ -22,6 +22,7 @@ VARIANTS = (
     "good",
     "nan_for_rare_color",  # NaN probabilities when color is blue (3 % of the data)
     "non_monotonic",  # |x - 5| instead of x: the score falls, then rises with x
+    "decreasing",  # -0.3 x instead of 0.3 x: a truly decreasing model, not a broken one
     "batch_dependent",  # centres the logits on the batch mean
     "uses_id",  # the id leaks into the score
     "fragile",  # a jump of 20 in the logit at x = 5
@@ -88,7 +89,7 @@ def _logit_nodes(variant: str) -> tuple[list[Any], list[Any]]:
     ]
     consts = [
         _scalar("five", 5.0),
-        _scalar("a", 0.3),
+        _scalar("a", -0.3 if variant == "decreasing" else 0.3),
         _scalar("b", -0.2),
         _scalar("c", 1e-3 if variant == "uses_id" else 0.0),
         helper.make_tensor("w", TensorProto.FLOAT, [3], [0.0, 0.5, -0.5]),

@@ -74,7 +74,7 @@ BROKEN = [
     ("uses_id", "test_invariance", "changes_no_output[id]", "changing 'id' changed the outputs"),
     ("fragile", "test_robustness", "small_score_change", "moved the score by"),
     ("nondeterministic", "test_determinism", "same_input_same_output", "different outputs"),
-    ("shifted", "test_equivalence", "agrees_with_source", "max |Δp|"),
+    ("shifted", "test_equivalence", "agrees_with_source", "+ rtol 1e-05·|source| ="),
 ]
 
 
@@ -94,6 +94,42 @@ def test_each_check_catches_its_broken_model(
     assert result.details["seed"] == 20240601
     assert "--mlops-gate-seed=20240601" in result.details["reproduce"]
     assert "seed 20240601; reproduce: python -m pytest" in result.message
+
+
+MONOTONIC = [
+    ("good", "increasing", Verdict.PASS),
+    ("good", "decreasing", Verdict.FAIL),
+    ("decreasing", "decreasing", Verdict.PASS),
+    ("decreasing", "increasing", Verdict.FAIL),
+]
+
+
+@pytest.mark.parametrize(("variant", "direction", "verdict"), MONOTONIC)
+def test_monotonic_check_passes_its_own_direction_and_fails_the_other(
+    tmp_path: Path, variant: str, direction: str, verdict: Verdict
+) -> None:
+    """Issue 16: `decreasing` was inverted, so a truly decreasing model could never pass it."""
+    options = {"monotonic": {"x": direction}}
+    policy = write_project(tmp_path / "p", variant, suite_gate=True)
+    result = run_gate(policy, select="test_monotonic", options=options)
+    assert result.verdict is verdict, result.message
+    (test,) = result.details["tests"]
+    assert test["nodeid"].endswith(f"[x-{direction}]")
+    if verdict is Verdict.FAIL:
+        # The example names a move of x and a move of the score against the declared direction.
+        before, after = _moves(test["message"])
+        x_up, score_up = before[0] < after[0], before[1] < after[1]
+        assert score_up != (x_up == (direction == "increasing")), test["message"]
+
+
+def _moves(message: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(x before, score before), (x after, score after) from the check's failure message."""
+    import re
+
+    found = re.search(r"x (\S+) -> (\S+) moved the score (\S+) -> (\S+) ", message)
+    assert found is not None, message
+    x0, x1, s0, s1 = (float(v) for v in found.groups())
+    return (x0, s0), (x1, s1)
 
 
 def test_shrinking_when_asked_leaves_the_one_row_that_matters(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ scikit-learn is the oracle (DESIGN.md: "scikit-learn's definitions"): label metr
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -357,3 +358,49 @@ def test_many_labels_match_sklearn_on_both_counting_paths(n_labels: int) -> None
             statistic = cls.label_statistic(name, y_true, y_pred, average=average)
             weighted = statistic(np.ones((3, 400)))
             assert weighted.tolist() == pytest.approx([expected] * 3, **APPROX)
+
+
+# -- balanced_accuracy and matthews (issue 16): scikit-learn's numbers, with bootstrap weights -----
+WHOLE_METRICS = {
+    "balanced_accuracy": (cls.balanced_accuracy, sk.balanced_accuracy_score),
+    "matthews": (cls.matthews, sk.matthews_corrcoef),
+}
+
+
+@settings(deadline=None)
+@given(
+    data=labelled(BINARY_LABELS + MULTI_LABELS),
+    seed=st.integers(0, 2**32 - 1),
+    name=st.sampled_from(sorted(WHOLE_METRICS)),
+)
+def test_balanced_accuracy_and_matthews_match_sklearn_with_bootstrap_weights(
+    data: tuple[Any, ...], seed: int, name: str
+) -> None:
+    """Point values, and each resample's value equal to sklearn's with `sample_weight` = the
+    resample's draw counts (a weighted resample is a resample)."""
+    _, y_true, y_pred = data
+    truth, guess = y_true.tolist(), y_pred.tolist()
+    function, oracle = WHOLE_METRICS[name]
+    assume(len(set(truth)) > 1 or name == "balanced_accuracy")  # matthews refuses one class
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "y_pred contains classes not in y_true"
+        assert function(y_true, y_pred) == pytest.approx(oracle(truth, guess), **APPROX)
+        statistic = cls.label_statistic(name, y_true, y_pred)
+        (weights,) = bootstrap._weights(len(truth), 3, seed, bootstrap.MAX_CELLS)
+        for row, value in zip(weights, statistic(weights), strict=True):
+            expected = oracle(truth, guess, sample_weight=row)
+            assert value == pytest.approx(expected, **APPROX), (name, row)
+
+
+def test_matthews_of_a_single_true_class_is_refused_but_keeps_sklearns_number() -> None:
+    y_true, y_pred = np.zeros(40, dtype=int), np.r_[np.zeros(20), np.ones(20)].astype(int)
+    statistic = cls.label_statistic("matthews", y_true, y_pred)
+    assert statistic.point() == sk.matthews_corrcoef(y_true, y_pred) == 0.0
+    assert statistic.ill_defined is not None
+    assert "single class" in statistic.ill_defined
+
+
+def test_matthews_of_a_constant_prediction_is_zero_like_sklearn() -> None:
+    y_true, y_pred = np.r_[np.zeros(20), np.ones(20)].astype(int), np.ones(40, dtype=int)
+    assert cls.matthews(y_true, y_pred) == sk.matthews_corrcoef(y_true, y_pred) == 0.0
+    assert cls.balanced_accuracy(y_true, y_pred) == sk.balanced_accuracy_score(y_true, y_pred)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from mlops_gate.metrics.errors import MetricUndefined
 from mlops_gate.metrics.latency import (
     paired_ratio,
+    paired_ratio_interval,
     paired_ratio_precision,
     percentile_ms,
     regression_ratio,
@@ -144,3 +145,24 @@ def test_paired_ratio_needs_paired_nonzero_timings() -> None:
         paired_ratio([1, 2, 3], [1, 2])
     with pytest.raises(MetricUndefined, match="0 ns"):
         paired_ratio([1, 2], [1, 0])
+
+
+@given(timings, st.data())
+def test_paired_interval_holds_the_median_at_order_statistics(
+    values: list[int], data: st.DataObject
+) -> None:
+    others = data.draw(st.lists(st.integers(1, 10**9), min_size=len(values), max_size=len(values)))
+    low, high = paired_ratio_interval(values, others)
+    ratios = np.sort(np.array(values, dtype=float) / np.array(others, dtype=float))
+    assert low in ratios
+    assert high in ratios
+    assert low <= paired_ratio(values, others) <= high
+    relative = (high - low) / 2 / float(np.median(ratios))
+    assert paired_ratio_precision(values, others) == pytest.approx(relative, rel=1e-12)
+
+
+def test_paired_interval_of_101_ratios_is_ranks_40_to_61() -> None:
+    """n/2 ± 1.96·√n/2 for n = 101: 50.5 ± 9.85 -> ranks floor(40.65) = 40, ceil(60.35) = 61."""
+    baseline = [1000] * 101
+    candidate = list(range(1000, 1101))  # ratios 1.000 .. 1.100 in steps of 0.001
+    assert paired_ratio_interval(candidate, baseline) == (1.040, 1.061)

@@ -91,3 +91,34 @@ def test_undecidable_inputs_raise(y_true: object, y_pred: object, message: str) 
 def test_r2_of_one_row_is_undefined() -> None:
     with pytest.raises(MetricUndefined, match="at least 2 rows"):
         reg.r2([1.0], [1.0])
+
+
+# -- mape (issue 16): scikit-learn's mean_absolute_percentage_error, with bootstrap weights --------
+@settings(deadline=None)
+@given(data=pairs(), seed=st.integers(0, 2**32 - 1))
+def test_mape_matches_sklearn_with_bootstrap_weights(
+    data: tuple[np.ndarray, np.ndarray], seed: int
+) -> None:
+    from mlops_gate.metrics import bootstrap
+
+    y_true, y_pred = data
+    expected = sk.mean_absolute_percentage_error(y_true, y_pred)
+    assert reg.mape(y_true, y_pred) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    statistic = reg.regression_statistic("mape", y_true, y_pred)
+    (weights,) = bootstrap._weights(len(y_true), 3, seed, bootstrap.MAX_CELLS)
+    for row, value in zip(weights, statistic(weights), strict=True):
+        oracle = sk.mean_absolute_percentage_error(y_true, y_pred, sample_weight=row)
+        assert value == pytest.approx(oracle, rel=1e-12, abs=1e-12)
+
+
+def test_mape_of_a_zero_target_is_huge_but_finite_like_sklearn() -> None:
+    y_true, y_pred = np.array([0.0, 1.0, 2.0]), np.array([1e-3, 1.0, 2.0])
+    assert reg.mape(y_true, y_pred) == sk.mean_absolute_percentage_error(y_true, y_pred)
+    assert np.isfinite(reg.mape(y_true, y_pred))
+
+
+def test_mape_refuses_nan_and_empty_input() -> None:
+    with pytest.raises(MetricUndefined):
+        reg.mape(np.array([1.0, np.nan]), np.array([1.0, 1.0]))
+    with pytest.raises(MetricUndefined):
+        reg.mape(np.array([]), np.array([]))

@@ -1,0 +1,104 @@
+"""How the `bias` gate measures one kind of model: classification rates or regression errors.
+
+Each side gives a per-group table with named groups (`GroupRates` or `GroupErrors`), the gap over
+a selection of its groups, and a bootstrap `Statistic` of that gap over the gated rows, so that
+`gates/bias_measure.py` writes the gating, the baseline comparison and the intervals once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from mlops_gate.gates.bias_measure import Gap
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from mlops_gate.gates.bias import Config
+    from mlops_gate.gates.bias_groups import Grouping
+    from mlops_gate.gates.context import GateContext, Role
+    from mlops_gate.metrics.bootstrap import Statistic
+
+Array: TypeAlias = "npt.NDArray[Any]"
+
+
+class Side:
+    """How one kind of model is measured: its per-group table and its bootstrap statistic."""
+
+    def __init__(self, config: Config, context: GateContext, groups: Grouping) -> None:
+        self.config, self.context, self.groups = config, context, groups
+
+    def table(self, role: Role) -> Any:
+        """Per-group numbers with named groups (`GroupRates` or `GroupErrors`)."""
+        raise NotImplementedError
+
+    def gap(self, table: Any) -> Gap:
+        raise NotImplementedError
+
+    def statistic(self, role: Role, compact: Array, mask: Array, width: int) -> Statistic:
+        raise NotImplementedError
+
+
+class Rates(Side):
+    def table(self, role: Role) -> Any:
+        from mlops_gate.gates.bias import group_rates_of
+
+        rates, self.positive = group_rates_of(self.config, self.context, self.groups, role)
+        return rates
+
+    def gap(self, table: Any) -> Gap:
+        from mlops_gate.metrics.fairness import disparity
+
+        metric: Any = self.config.metric
+        found = disparity(table, metric)
+        values = dict(zip(table.groups, table.rate(found.rate).tolist(), strict=True))
+        return Gap(found.value, found.rate, values, str(found.highest), str(found.lowest))
+
+    def statistic(self, role: Role, compact: Array, mask: Array, width: int) -> Statistic:
+        from mlops_gate.gates.bias import outcomes
+        from mlops_gate.metrics.fairness_bootstrap import disparity_statistic
+
+        _, predicted, actual, _ = outcomes(self.config, self.context, self.groups, role)
+        truth = None if actual is None else actual[mask]
+        metric: Any = self.config.metric
+        return disparity_statistic(compact[mask], predicted[mask], truth, width, metric)
+
+
+class Errors(Side):
+    def _pair(self, role: Role) -> tuple[Array, Array]:
+        """The targets and `role`'s predictions as floats."""
+        import numpy as np
+
+        from mlops_gate.errors import GateError
+
+        values = self.context.predictions(role, "eval").values
+        if values is None:
+            raise GateError("the model has no regression output")
+        try:
+            target = np.asarray(self.context.target(), dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise GateError("the target column is not numeric") from None
+        return target, np.asarray(values, dtype=np.float64).reshape(-1)
+
+    def table(self, role: Role) -> Any:
+        import dataclasses
+
+        from mlops_gate.metrics.fairness_regression import group_errors
+
+        table = group_errors(*self._pair(role), self.groups.keys)
+        return dataclasses.replace(table, groups=tuple(self.groups.names[g] for g in table.groups))
+
+    def gap(self, table: Any) -> Gap:
+        from mlops_gate.metrics.fairness_regression import error_gap
+
+        found = error_gap(table, self.config.metric)  # type: ignore[arg-type]
+        values = dict(zip(table.groups, table.error(found.error).tolist(), strict=True))
+        return Gap(found.value, found.error, values, str(found.highest), str(found.lowest))
+
+    def statistic(self, role: Role, compact: Array, mask: Array, width: int) -> Statistic:
+        from mlops_gate.metrics.fairness_regression import error_gap_statistic
+
+        target, predicted = self._pair(role)
+        error = (target - predicted)[mask]
+        metric: Any = self.config.metric
+        return error_gap_statistic(compact[mask], error, width, metric)
