@@ -26,7 +26,7 @@ EXAMPLE_MODELS := $(EXAMPLE)/models/model.onnx
 EXAMPLE_DIST := $(EXAMPLE)/dist/build.json
 TYPED_SCRIPTS := scripts/gen_policy_docs.py $(EXAMPLE)/make_data.py $(EXAMPLE)/train.py
 
-.PHONY: help venv system-deps example example-build example-drifted example-models test lint typecheck imports pytest docs bench clean distclean
+.PHONY: help venv system-deps example example-build example-drifted example-models example-spark test lint typecheck imports pytest docs bench clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -66,6 +66,10 @@ $(EXAMPLE_DIST): $(EXAMPLE_MODELS) $(EXAMPLE)/mlops-gate.yaml
 	@$(BIN)/mlops-gate build $(EXAMPLE)/mlops-gate.yaml --out $(EXAMPLE)/dist --force --no-image >/dev/null
 
 example-build: $(EXAMPLE_DIST)  ## build the example's artifacts into examples/credit-risk/dist (what its policy gates)
+
+example-spark: $(EXAMPLE_DIST)  ## the example's check on the Spark engine (local[2]): same verdict and numbers as mlops-gate.yaml
+	$(BIN)/mlops-gate check $(EXAMPLE)/mlops-gate.spark.yaml --json $(OUT)/spark/results.json \
+	  --evidence $(OUT)/spark/evidence.json --markdown $(OUT)/spark/report.md
 
 example-drifted: $(EXAMPLE_DIST)  ## the same policy on drifted data: must fail (exit 1)
 	@echo "--- the same policy on drifted data ($(EXAMPLE)/mlops-gate.drifted.yaml): this one must fail"

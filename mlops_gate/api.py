@@ -81,9 +81,12 @@ def check(
     use_cache: bool = True,
     artifacts: Path | None = None,
     jobs: int | None = None,
+    select: tuple[str, ...] = (),
+    exit_zero: bool = False,
 ) -> CheckReport:
     """Evaluate every gate and write the requested reports and the evidence file (no recording,
-    no posting: `mlops_gate.commands.check.check` does all three)."""
+    no posting: `mlops_gate.commands.check.check` does all three). `select` (gate ids or types)
+    runs only those gates and `exit_zero` marks the report advisory: neither writes evidence."""
     from mlops_gate.commands.check import evaluate
 
     request = CheckRequest(
@@ -93,6 +96,8 @@ def check(
         use_cache=use_cache,
         artifacts=artifacts,
         jobs=jobs,
+        select=tuple(select),
+        exit_zero=exit_zero,
     )
     return evaluate(validate(policy), request)
 
@@ -104,11 +109,15 @@ def record_check_run(
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
     use_cache: bool = True,
+    html: Path | None = None,
 ) -> RecordedRun | None:
-    """Log the check as an MLflow run when the policy uses a registry, else `None`."""
+    """Log the check as an MLflow run when the policy uses a registry, else `None` (`html`: the
+    HTML report the check wrote, logged as an artifact)."""
     from mlops_gate.commands.recording import record_check_run as record
 
-    return record(validate(policy), report, evidence, timeout=timeout, use_cache=use_cache)
+    return record(
+        validate(policy), report, evidence, timeout=timeout, use_cache=use_cache, html=html
+    )
 
 
 def build(

@@ -77,6 +77,13 @@ class CheckReport:
     # `check --artifacts`: the float model first, then each quantized variant. `gates` stay the
     # float model's; the verdict is the worst over every variant (a failing variant fails).
     variants: list[VariantResult] = field(default_factory=list)
+    # `check --exit-zero` (issue 17, item 5): the command exits 0 whatever the verdict; every
+    # output says so (results.ADVISORY_NOTE) and no evidence is written. `verdict`/`exit_code`
+    # stay the gates' own.
+    advisory: bool = False
+    # `check --select`: the gates that were asked for (ids or types); the others did not run,
+    # so no evidence is written either. Empty: every gate of the policy.
+    selected: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> ExitCode:
@@ -103,6 +110,8 @@ class CheckReport:
             "duration_s": self.duration_s,
             "gates": [gate.to_json() for gate in self.gates],
             **({"variants": [v.to_json() for v in self.variants]} if self.variants else {}),
+            **({"advisory": True} if self.advisory else {}),
+            **({"selected": list(self.selected)} if self.selected else {}),
         }
 
     def to_json_text(self) -> str:

@@ -59,6 +59,8 @@ def report_from_json(data: Any) -> CheckReport:
         started_at=_text(data, "started_at", "results JSON", default=""),
         duration_s=_number(data, "duration_s", "results JSON") or 0.0,
         variants=_variants(data.get("variants", []), len(gates)),
+        advisory=data.get("advisory") is True,
+        selected=_selected(data.get("selected", [])),
     )
     stated = data.get("verdict")
     if stated is not None and stated != report.verdict:
@@ -66,6 +68,13 @@ def report_from_json(data: Any) -> CheckReport:
             f"results JSON: verdict {stated!r} does not match its gates ({report.verdict})"
         )
     return report
+
+
+def _selected(raw: Any) -> tuple[str, ...]:
+    """`selected` (check --select): a list of strings."""
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise InputError("results JSON: selected: expected a list of strings")
+    return tuple(raw)
 
 
 def _variants(raw: Any, gate_count: int) -> list[VariantResult]:

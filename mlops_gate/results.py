@@ -8,6 +8,14 @@ from typing import Any
 
 from mlops_gate.errors import ExitCode
 
+ADVISORY_NOTE = "advisory run (--exit-zero): exit 0 whatever the verdict; no evidence for promote"
+"""What every output of an advisory check says (issue 17, item 5): the terminal, and each report
+where `CheckReport.advisory` (results JSON: `"advisory": true`) is set. The verdict and the
+results JSON's `exit_code` stay the gates' own; only the command's exit status is 0."""
+
+SELECTED_NOTE = "only the selected gates ran (--select): no evidence for promote"
+"""What a report says when `CheckReport.selected` (results JSON: `"selected": [...]`) is set."""
+
 
 class Verdict(StrEnum):
     PASS = "pass"

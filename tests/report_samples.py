@@ -173,3 +173,92 @@ def injection_report() -> CheckReport:
         policy_sha256="ab" * 32,
         gates=[drift, bias],
     )
+
+
+# What a column name may try against a Mermaid chart inside a PR comment's code fence.
+MERMAID_INJECTIONS = ['a"]\nbar [9', "x`y", "a-->b", "```\n@org", "%%{init}%%", "c,d]"]
+
+
+def expectations_gate() -> GateResult:
+    """Two expectations, the second failing with unexpected samples that are markup."""
+    return GateResult(
+        id="expectations:eval",
+        type="expectations",
+        verdict=Verdict.FAIL,
+        value=1.0,
+        threshold=0.0,
+        message="1 of 2 expectations failed on eval",
+        details={
+            "comparator": "≤",
+            "data": "eval",
+            "rows": 200,
+            "expectations": [
+                {
+                    "type": "expect_column_values_to_not_be_null",
+                    "kwargs": {"column": "age"},
+                    "success": True,
+                    "observed_value": None,
+                    "unexpected_count": 0,
+                    "unexpected_percent": 0.0,
+                },
+                {
+                    "type": "expect_column_values_to_be_between",
+                    "kwargs": {"column": "amount", "min_value": 0, "max_value": 100},
+                    "success": False,
+                    "observed_value": 250.5,
+                    "unexpected_count": 7,
+                    "unexpected_percent": 3.5,
+                    "unexpected_samples": ["<img src=x onerror=alert(1)>", 250.5, 101, 1e9, -1, 7],
+                },
+            ],
+        },
+    )
+
+
+def sliced_metric_gate() -> GateResult:
+    """A metric gate with slices (issue 16 shape): one failing, one passing, one skipped."""
+    slices = [
+        {"slice": {"region": "north"}, "name": "region=north", "rows": 400, "value": 0.91,
+         "ci_low": 0.88, "ci_high": 0.93, "verdict": "pass", "message": "ok"},
+        {"slice": {"region": "south"}, "name": "region=south", "rows": 380, "value": 0.82,
+         "ci_low": 0.78, "ci_high": 0.86, "verdict": "fail", "message": "below 0.85"},
+        {"slice": {"region": "west"}, "name": "region=west", "rows": 12, "verdict": "skip"},
+    ]  # fmt: skip
+    return GateResult(
+        id="metric:accuracy:by-region",
+        type="metric",
+        verdict=Verdict.FAIL,
+        value=0.82,
+        threshold=0.85,
+        message="worst of 3 slices (1 fail, 1 skip): below 0.85",
+        details={
+            "comparator": "≥",
+            "metric": "accuracy",
+            "slices": slices,
+            "worst_slice": "region=south",
+            "ci_low": 0.78,
+            "ci_high": 0.86,
+        },
+    )
+
+
+def ratio_bias_gate() -> GateResult:
+    """A four-fifths-rule bias gate: per-group ratios against `min: 0.8`, with an interval."""
+    groups = {
+        "A": {"rows": 500, "selection_rate": 0.5, "tpr": None, "ratio": 1.0, "excluded": False},
+        "B": {"rows": 450, "selection_rate": 0.35, "tpr": None, "ratio": 0.7, "excluded": False},
+    }
+    return GateResult(
+        id="bias:group",
+        type="bias",
+        verdict=Verdict.FAIL,
+        value=0.7,
+        threshold=0.8,
+        message="ratio 0.7 below 0.8",
+        details={
+            "comparator": "≥",
+            "metric": "demographic_parity_ratio",
+            "groups": groups,
+            "interval": {"low": 0.62, "high": 0.77, "confidence": 0.95},
+        },
+    )

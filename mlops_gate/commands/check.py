@@ -7,12 +7,14 @@ posting the report) in `commands.outcome`. The CLI prints that number and exits 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from mlops_gate import paths
 from mlops_gate.commands.outcome import SideEffect
@@ -41,6 +43,7 @@ class Outputs:
     markdown: Path | None = None
     evidence: Path | None = paths.EVIDENCE
     html: Path | None = None
+    sarif: Path | None = None
 
     def reports(self) -> dict[str, Path]:
         """Reporter name → path, for every report asked for (the evidence is not a report)."""
@@ -65,6 +68,19 @@ class CheckRequest:
     record: RecordMode = RecordMode.AUTO
     """`auto`: when the policy uses a registry, and a recording that cannot happen is a warning;
     `required`: one that cannot makes a pass exit 2; `off`: never (recording.RecordMode)."""
+    select: tuple[str, ...] = ()
+    """Gate ids or types to run (commands/select.py); empty: every gate."""
+    exit_zero: bool = False
+    """Advisory (`--exit-zero`): exit 0 whatever the verdict (a bug still exits 3)."""
+    actions_stream: TextIO | None = None
+    """Where the Actions workflow commands go (default stdout, where the runner reads them)."""
+
+    @property
+    def evidence(self) -> Path | None:
+        """Where the evidence goes: nowhere for an advisory run or a selection, which must never
+        let promote pass (issue 17, item 5); an earlier check's evidence file is left as it is
+        (promote re-verifies its hashes, so it stands only for unchanged inputs)."""
+        return None if self.exit_zero or self.select else self.outputs.evidence
 
 
 @dataclass(frozen=True)
@@ -94,14 +110,19 @@ def check(
     recorded, effect = record_effect(
         loaded,
         report,
-        request.outputs.evidence,
+        request.evidence,
         mode=request.record,
         timeout=request.timeout,
         use_cache=request.use_cache,
+        html=request.outputs.html,
     )
     effects: list[SideEffect] = [effect] if effect is not None else []
     delivery = deliver(
-        report, comment=request.comment, report_path=request.outputs.html, effects=effects
+        report,
+        comment=request.comment,
+        report_path=request.outputs.html,
+        effects=effects,
+        stream=request.actions_stream,
     )
     return CheckResult(report, delivery, recorded)
 
@@ -114,6 +135,7 @@ def evaluate(loaded: LoadedPolicy, request: CheckRequest) -> CheckReport:
     `build --out` folder), the gates run on every artifact of its build.json, the float model's
     results are the report's `gates` and the verdict is the worst over all of them.
     """
+    from mlops_gate.commands.select import select_gates, with_policy_lines
     from mlops_gate.engine.cache import DEFAULT_DIR, GateCache
     from mlops_gate.engine.inputs import missing_inputs
 
@@ -122,12 +144,15 @@ def evaluate(loaded: LoadedPolicy, request: CheckRequest) -> CheckReport:
         from mlops_gate.loaders.manifest import read_artifacts
 
         loaded = with_model(loaded, read_artifacts(request.artifacts)[0].path)
+    whole, loaded = loaded, select_gates(loaded, request.select)
     missing = missing_inputs(loaded)
     if missing:
         raise InputError("\n".join(missing))
     started, clock = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
     cache = GateCache(loaded, DEFAULT_DIR if request.use_cache else None)
     context, gates, variants = _run(loaded, request, cache)
+    if request.select:
+        gates = with_policy_lines(gates, whole)
     inputs = evidence_inputs(loaded, context)
     inputs.update({f"artifacts.{v.variant}": Path(v.path) for v in variants})
     if request.artifacts is not None:
@@ -149,8 +174,10 @@ def evaluate(loaded: LoadedPolicy, request: CheckRequest) -> CheckReport:
         started_at=started,
         duration_s=round(time.perf_counter() - clock, 3),
         variants=variants,
+        advisory=request.exit_zero,
+        selected=request.select,
     )
-    write_outputs(report, request.outputs, inputs)
+    write_outputs(report, dataclasses.replace(request.outputs, evidence=request.evidence), inputs)
     return report
 
 
@@ -200,3 +227,5 @@ def write_outputs(report: CheckReport, outputs: Outputs, inputs: dict[str, Path]
         atomic_write_text(path, render(name, report))
     if outputs.evidence:
         write_evidence(outputs.evidence, build_evidence(report, inputs))
+    with contextlib.suppress(OSError):  # the CLI tries again when it closes
+        paths.ignore_state_dir()

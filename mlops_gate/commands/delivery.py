@@ -53,7 +53,7 @@ def deliver(
         errors += posting.errors
         url = posting.comment_url
         effects.append(SideEffect("post the report", posting.ok))
-    code = final_exit_code(report.exit_code, effects)
+    code = final_exit_code(report.exit_code, effects, advisory=report.advisory)
     if in_actions:
         from mlops_gate.github.deliver import feed_actions
 

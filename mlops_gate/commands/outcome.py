@@ -25,9 +25,14 @@ class SideEffect:
     message: str = ""
 
 
-def final_exit_code(verdict: int, effects: Iterable[SideEffect] = ()) -> int:
+def final_exit_code(
+    verdict: int, effects: Iterable[SideEffect] = (), *, advisory: bool = False
+) -> int:
     """The command's exit code: the verdict's, except that a failed required effect turns a
-    pass into 2."""
+    pass into 2. `advisory` (`check --exit-zero`, issue 17): 0 for every verdict and effect,
+    except a bug (3), which no mode hides."""
+    if advisory:
+        return int(ExitCode.INTERNAL) if verdict == ExitCode.INTERNAL else int(ExitCode.PASS)
     failed = any(effect.required and not effect.ok for effect in effects)
     if failed and verdict == ExitCode.PASS:
         return int(ExitCode.UNDECIDED)

@@ -7,12 +7,13 @@ loaded policy reads today (engine/inputs.py), never against the evidence's own l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_gate import paths
 from mlops_gate.deadline import DEFAULT_TIMEOUT_S
-from mlops_gate.errors import InputError
+from mlops_gate.errors import InputError, MlopsGateError
 from mlops_gate.loaders.locate import is_registry_uri
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def promote(
     after_step: StepHook | None = None,
 ) -> PromotionResult:
     """Promote the policy's model if `evidence_path` passed and matches today's files."""
+    from mlops_gate.commands.model_example import model_example
     from mlops_gate.engine.inputs import shipped_inputs
     from mlops_gate.evidence import verify_evidence
     from mlops_gate.registry.from_policy import local_model_file, pointer_for, settings_for
@@ -45,7 +47,14 @@ def promote(
         model_file = local_model_file(registry, loaded, model.path)
         files = shipped_inputs(loaded, model_file)
         evidence = verify_evidence(evidence_path, loaded, files)
-        return promote_verified(registry, pointer, evidence, reason=reason, after_step=after_step)
+        try:
+            example, note = model_example(loaded, evidence.model_path), None
+        except MlopsGateError as exc:  # the gates passed on this data: register all the same
+            example, note = None, f"no signature on a new version: {str(exc).splitlines()[0]}"
+        result = promote_verified(
+            registry, pointer, evidence, reason=reason, after_step=after_step, example=example
+        )
+    return result if note is None else replace(result, notes=[*result.notes, note])
 
 
 def rollback(
@@ -57,7 +66,6 @@ def rollback(
 ) -> PromotionResult:
     """Give the role back to the version that held it before the current holder's promotion;
     `alias` rolls back another alias of the same model (e.g. the canary's `production`)."""
-    from dataclasses import replace
 
     from mlops_gate.registry.from_policy import pointer_for, settings_for
     from mlops_gate.registry.mlflow_client import open_registry

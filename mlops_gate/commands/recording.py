@@ -26,6 +26,7 @@ from mlops_gate.fsutil import atomic_write_text, sha256_bytes
 
 if TYPE_CHECKING:
     from mlops_gate.policy.loader import LoadedPolicy
+    from mlops_gate.registry.datasets import DataFile
     from mlops_gate.report import CheckReport
 
 RECORDED_DIR = paths.RECORDED_RUNS
@@ -66,8 +67,10 @@ def record_check_run(
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
     use_cache: bool = True,
+    html: Path | None = None,
 ) -> RecordedRun | None:
-    """Log the check as an MLflow run when the policy uses a registry, else `None`."""
+    """Log the check as an MLflow run when the policy uses a registry, else `None`; `html` is
+    the HTML report the check wrote (logged beside the Markdown one)."""
     from mlops_gate.registry.from_policy import registry_configured, settings_for
 
     if not registry_configured(loaded):
@@ -82,9 +85,30 @@ def record_check_run(
     if recorded is not None:
         return RecordedRun(recorded, new=False)
     with open_registry(settings_for(loaded, timeout)) as registry:
-        run_id = record_check(registry, report, evidence, report_markdown=markdown.render(report))
+        run_id = record_check(
+            registry,
+            report,
+            evidence,
+            report_markdown=markdown.render(report),
+            report_html=html,
+            data=data_files(loaded),
+        )
     remember_run(RECORDED_DIR, key, run_id)
     return RecordedRun(run_id, new=True)
+
+
+def data_files(loaded: LoadedPolicy) -> tuple[DataFile, ...]:
+    """The policy's eval and reference files (engine/inputs.py says which), as MLflow datasets."""
+    from mlops_gate.engine.inputs import policy_inputs
+    from mlops_gate.registry.datasets import DataFile
+
+    contexts = {"data.eval": "eval", "data.reference": "reference"}
+    target = loaded.policy.data.target
+    return tuple(
+        DataFile(contexts[item.name], item.path, target)
+        for item in policy_inputs(loaded, external=False)
+        if item.name in contexts and item.path is not None
+    )
 
 
 def recorded_run(folder: Path, key: str) -> str | None:
@@ -126,6 +150,7 @@ def record_effect(
     mode: RecordMode = RecordMode.AUTO,
     timeout: float,
     use_cache: bool = True,
+    html: Path | None = None,
 ) -> tuple[RecordedRun | None, SideEffect | None]:
     """`record_check_run` as a side effect of the command, as `mode` says: a registry that
     cannot record it is one line, never a traceback, and an error (a pass exits 2) only when
@@ -134,7 +159,9 @@ def record_effect(
         return None, None
     required = mode == RecordMode.REQUIRED
     try:
-        run = record_check_run(loaded, report, evidence, timeout=timeout, use_cache=use_cache)
+        run = record_check_run(
+            loaded, report, evidence, timeout=timeout, use_cache=use_cache, html=html
+        )
     except MlopsGateError as exc:
         return None, _not_recorded(str(exc).splitlines()[0], required)
     if run is None:

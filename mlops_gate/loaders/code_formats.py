@@ -25,7 +25,8 @@ PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 TORCH_SUFFIXES = (".pt", ".pth", ".pts", ".torchscript", ".pt2")
 CODE_SUFFIXES = PICKLE_SUFFIXES + TORCH_SUFFIXES
 
-_MAIN_CLASS = re.compile(r"Can't get attribute '([^']+)' on <module '__main__'")
+# `python -m mlops_gate` (or `python -m pytest`) names its __main__ 'mlops_gate.__main__': the same case.
+_MAIN_CLASS = re.compile(r"Can't get attribute '([^']+)' on <module '(?:[\w.]+\.)?__main__'")
 
 
 def runs_code(path: Path) -> bool:

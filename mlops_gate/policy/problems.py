@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import types
 import typing
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -12,10 +15,39 @@ from pydantic_core import ErrorDetails
 
 from mlops_gate.policy.yaml_source import Mark, Path_, YamlSource
 
+_POSITION = re.compile(r"(\d+):(\d+): (.*)\Z", re.DOTALL)
+
 
 def format_problem(file: str, mark: Mark, key_path: str, message: str) -> str:
     where = f"{file}:{mark.line}:{mark.col}"
     return f"{where}: {key_path}: {message}" if key_path else f"{where}: {message}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem line taken apart again: `file`, 1-based `line` and `col` (None when the line
+    had no position), and the rest (`key.path: message`)."""
+
+    file: str
+    line: int | None
+    col: int | None
+    message: str
+
+
+def parse_problems(problems: Sequence[str], file: str) -> list[Problem]:
+    """`file:line:col: message` lines of the policy `file` (the loader's display path, so a path
+    holding `:` still splits right) for the sinks that place them (GitHub annotations, SARIF);
+    any other line is a problem of the file with no position."""
+    parsed = []
+    for text in problems:
+        rest = text[len(file) + 1 :] if text.startswith(f"{file}:") else None
+        found = _POSITION.match(rest) if rest is not None else None
+        if found is None:
+            parsed.append(Problem(file, None, None, text))
+        else:
+            line, col, message = found.groups()
+            parsed.append(Problem(file, int(line), int(col), message))
+    return parsed
 
 
 def validation_problems(
@@ -34,17 +66,27 @@ def validation_problems(
 def _message(detail: ErrorDetails, parent: type[BaseModel] | None) -> str:
     kind = detail["type"]
     if kind == "extra_forbidden" and parent is not None:
-        key = detail["loc"][-1]
-        valid = ", ".join(_field_names(parent))
-        return f"unknown key '{key}'; valid keys: {valid}"
+        key = str(detail["loc"][-1])
+        names = _field_names(parent)
+        return f"unknown key '{key}'{_did_you_mean(key, names)}; valid keys: {', '.join(names)}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         ctx = detail.get("ctx", {})
         tags = str(ctx.get("expected_tags", "")).replace("'", "")
         if kind == "union_tag_not_found":
             return f"missing 'type'; valid types: {tags}"
-        return f"unknown gate type '{ctx.get('tag')}'; valid types: {tags}"
+        tag = str(ctx.get("tag"))
+        hint = _did_you_mean(tag, tags.split(", "))
+        return f"unknown gate type '{tag}'{hint}; valid types: {tags}"
     message = detail["msg"]
     return message[len("Value error, ") :] if message.startswith("Value error, ") else message
+
+
+def _did_you_mean(key: str, names: list[str]) -> str:
+    """`; did you mean 'max_drop'?` for a misspelt key (issue 17, item 5): the closest valid key
+    at that path by difflib's ratio (its default cutoff, 0.6), case ignored; nothing when none is close."""
+    lowered = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(key.lower(), list(lowered), n=1)
+    return f"; did you mean '{lowered[close[0]]}'?" if close else ""
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:

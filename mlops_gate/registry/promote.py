@@ -44,6 +44,7 @@ from mlops_gate.registry.versions import ensure_registered_model, find_version, 
 if TYPE_CHECKING:
     from mlops_gate.evidence import VerifiedEvidence
     from mlops_gate.registry.mlflow_client import Registry
+    from mlops_gate.registry.signature import ModelExample
 
 StepHook = Callable[[str], None]
 STEPS = ("locking", "locked", "registered", "aliased")
@@ -77,8 +78,10 @@ def promote_verified(
     *,
     reason: str | None = None,
     after_step: StepHook | None = None,
+    example: ModelExample | None = None,
 ) -> PromotionResult:
-    """Steps 2-7 above, for evidence that `mlops_gate.evidence.verify_evidence` accepted."""
+    """Steps 2-7 above, for evidence that `mlops_gate.evidence.verify_evidence` accepted;
+    a version registered now carries the signature and input example of `example`."""
     hook = after_step or (lambda step: None)
     ensure_registered_model(registry, pointer.model_name)
     expected = pointer.holder(registry)
@@ -86,7 +89,7 @@ def promote_verified(
     lock = acquire(registry, pointer, f"promote {evidence.model_sha256[:12]}")
     try:
         hook("locked")
-        result = _under_lock(registry, pointer, evidence, expected, reason, hook)
+        result = _under_lock(registry, pointer, evidence, expected, reason, hook, example)
     except BaseException:
         lock.release()
         raise
@@ -101,6 +104,7 @@ def _under_lock(
     expected: str | None,
     reason: str | None,
     hook: StepHook,
+    example: ModelExample | None = None,
 ) -> PromotionResult:
     holder = pointer.holder(registry)
     moves = settle_pending(registry, pointer, read_moves(registry, pointer), holder)
@@ -113,7 +117,7 @@ def _under_lock(
             f"baseline moved; re-run check ({pointer.label} went from version "
             f"{expected or 'none'} to {holder or 'none'} while this promotion waited)"
         )
-    version, _created = register(registry, pointer.model_name, evidence)
+    version, _created = register(registry, pointer.model_name, evidence, example=example)
     hook("registered")
     _reread(registry, pointer, holder)
     why = reason or f"check passed ({evidence.gate_count} gates, policy {evidence.policy_name})"

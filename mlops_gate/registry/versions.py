@@ -33,6 +33,7 @@ from mlops_gate.registry.mlflow_client import ensure_experiment, normalize_versi
 if TYPE_CHECKING:
     from mlops_gate.evidence import VerifiedEvidence
     from mlops_gate.registry.mlflow_client import Registry
+    from mlops_gate.registry.signature import ModelExample
 
 TAG = "mlops_gate."
 
@@ -67,10 +68,19 @@ def find_version(registry: Registry, name: str, model_sha256: str) -> str | None
     return normalize_version(versions[0]) if versions else None
 
 
-def register(registry: Registry, name: str, evidence: VerifiedEvidence) -> tuple[str, bool]:
-    """(version, whether it was created now) for the evidence's model, tagged with the evidence."""
+def register(
+    registry: Registry,
+    name: str,
+    evidence: VerifiedEvidence,
+    *,
+    example: ModelExample | None = None,
+) -> tuple[str, bool]:
+    """(version, whether it was created now) for the evidence's model, tagged with the evidence;
+    a new version carries `example`'s signature and input example (registry/signature.py)."""
     existing = find_version(registry, name, evidence.model_sha256)
-    run_id, model_uri = _promote_run(registry, evidence, with_model=existing is None)
+    run_id, model_uri = _promote_run(
+        registry, evidence, with_model=existing is None, example=example
+    )
     tags = version_tags(evidence, run_id)
     if existing is not None:
         for key, value in tags.items():
@@ -98,14 +108,22 @@ def register(registry: Registry, name: str, evidence: VerifiedEvidence) -> tuple
 
 
 def _promote_run(
-    registry: Registry, evidence: VerifiedEvidence, *, with_model: bool
+    registry: Registry,
+    evidence: VerifiedEvidence,
+    *,
+    with_model: bool,
+    example: ModelExample | None = None,
 ) -> tuple[str, str | None]:
     """A run holding the evidence (and the model, when it is new): where the version points.
 
     The model folder is built first, so a model that is refused (unreadable, external data
     outside its folder) leaves no run behind."""
     with tempfile.TemporaryDirectory(prefix="mlops-gate-model-") as tmp:
-        folder = save_onnx_flavour(evidence.model_path, Path(tmp) / "model") if with_model else None
+        folder = (
+            save_onnx_flavour(evidence.model_path, Path(tmp) / "model", example=example)
+            if with_model
+            else None
+        )
         client = registry.client
         experiment = ensure_experiment(registry, evidence.policy_name or "default")
         run = registry.call(
@@ -123,9 +141,12 @@ def _promote_run(
     return run_id, None if folder is None else f"{run.info.artifact_uri}/model"
 
 
-def save_onnx_flavour(model_path: Path, folder: Path) -> Path:
+def save_onnx_flavour(
+    model_path: Path, folder: Path, *, example: ModelExample | None = None
+) -> Path:
     """An MLflow model folder (`mlflow.onnx` flavour) whose model.onnx has the gated bytes, with
-    the model's external-data files beside it at the relative locations the model names."""
+    the model's external-data files beside it at the relative locations the model names, and
+    `example`'s signature and input example in its MLmodel."""
     external = external_data_files(model_path)  # refused when one points outside its folder
     try:
         import onnx
@@ -143,7 +164,12 @@ def save_onnx_flavour(model_path: Path, folder: Path) -> Path:
         import mlflow.onnx
 
         mlflow.onnx.save_model(
-            proto, str(folder), pip_requirements=pip_requirements(), save_as_external_data=False
+            proto,
+            str(folder),
+            pip_requirements=pip_requirements(),
+            save_as_external_data=False,
+            signature=example.signature() if example is not None else None,
+            input_example=example.inputs if example is not None else None,
         )
     saved = folder / "model.onnx"
     if sha256_file(saved) != sha256_file(model_path):

@@ -19,6 +19,15 @@ VERDICT_ICONS = {
 }
 
 
+# Reading order of gates in a report: what needs a reviewer's attention first.
+SEVERITY = {Verdict.FAIL: 0, Verdict.ERROR: 1, Verdict.WARN: 2, Verdict.PASS: 3, Verdict.SKIP: 4}
+
+
+def by_severity(gates: list[GateResult]) -> list[GateResult]:
+    """`gates` failing and erroring first, then warn, pass and skip (policy order within each)."""
+    return sorted(gates, key=lambda gate: SEVERITY.get(gate.verdict, 5))
+
+
 def number(value: float | None) -> str:
     if value is None:
         return "—"

@@ -24,3 +24,19 @@ class Breakdown:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]
+
+
+@dataclass(frozen=True)
+class Points:
+    """Values a gate offers for a small chart in the PR comment (Mermaid `xychart-beta`).
+
+    `title` is a fixed phrase by the gate's author and groups points across gates ("Δ vs the
+    champion": every metric gate adds its bar to one chart). `labels` may come from data (the
+    reporter makes them inert); `limit` draws a line across the bars, `axis` names the y axis.
+    """
+
+    title: str
+    axis: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    limit: float | None = None

@@ -1,7 +1,10 @@
 """The HTML report: one self-contained file a reviewer can read at a glance.
 
-Verdict banner, the gate table, then a section per gate with its charts as inline SVG, drawn by
-its gate type's module (`reports/pieces.py`). Nothing is fetched when it is viewed: styles are
+Read top-down: the verdict banner, the gate table (which is also the table of contents: each gate
+links to its section), then a section per gate, the failing and erroring gates first (then warn,
+pass, skip; policy order within each), each with its charts as inline SVG or tables drawn by its
+gate type's module (`reports/pieces.py`). An advisory run (`check --exit-zero`) says so under the
+banner. Nothing is fetched when it is viewed: styles are
 inline, there are no scripts, and a Content-Security-Policy forbids any load, so even a payload
 that slipped past escaping could not reach the network. Every piece of text goes through
 `html.escape`.
@@ -13,6 +16,7 @@ from mlops_gate import __version__
 from mlops_gate.render.charts_common import COLORS
 from mlops_gate.render.escape import html_text as escape
 from mlops_gate.render.formatting import (
+    SEVERITY,
     VARIANTS_NOTE,
     counts,
     delta,
@@ -24,7 +28,7 @@ from mlops_gate.render.formatting import (
 )
 from mlops_gate.report import CheckReport
 from mlops_gate.reports import pieces
-from mlops_gate.results import GateResult, Verdict
+from mlops_gate.results import ADVISORY_NOTE, SELECTED_NOTE, GateResult, Verdict
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _HEADLINES = {"pass": "PASS", "fail": "FAIL", "error": "COULD NOT DECIDE"}
@@ -50,13 +54,23 @@ section h2 { font-size: 17px; margin: 4px 0 8px; }
 svg { display: block; max-width: 100%; height: auto; margin: 8px 0 16px; }
 .meta { color: #57606a; font-size: 12px; }
 code { font-size: 12px; }
+a { color: inherit; }
+.notice { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px; padding: 8px 16px;
+  margin: 12px 0; font-weight: 600; }
+table.expectations td { font-size: 13px; overflow-wrap: break-word; }
+tr.bad td { background: #ffebe9; }
+table.confusion { width: auto; }
+table.confusion caption { text-align: left; font-weight: 600; padding: 4px 0; }
+details { margin: 8px 0; }
+summary { cursor: pointer; color: #0969da; }
 """
 
 
 def render(report: CheckReport) -> str:
     """The whole report as one HTML document."""
     title = f"mlops-gate · {report.policy_name}: {_HEADLINES[report.verdict]}"
-    sections = [_section(gate) for gate in report.gates]
+    order = ordered(report.gates)
+    sections = [_section(index, gate) for index, gate in order]
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -70,7 +84,8 @@ def render(report: CheckReport) -> str:
             "</head>",
             "<body><main>",
             _banner(report),
-            _table(report.gates),
+            *_notices(report),
+            _table(order),
             _variants(report),
             *(section for section in sections if section),
             _footer(report),
@@ -96,24 +111,45 @@ def _banner(report: CheckReport) -> str:
     )
 
 
-def _table(gates: list[GateResult]) -> str:
+def ordered(gates: list[GateResult]) -> list[tuple[int, GateResult]]:
+    """(policy index, gate), failing and erroring first, then warn, pass and skip (stable)."""
+    return sorted(enumerate(gates), key=lambda item: SEVERITY.get(item[1].verdict, 5))
+
+
+def anchor(index: int) -> str:
+    """The id of a gate's section: by position, since a gate id may hold any character."""
+    return f"gate-{index + 1}"
+
+
+def _notices(report: CheckReport) -> list[str]:
+    """The advisory (`--exit-zero`) and selection (`--select`) notes, where they apply."""
+    notes = [ADVISORY_NOTE] * report.advisory + [SELECTED_NOTE] * bool(report.selected)
+    return [f'<p class="notice">{escape(note)}</p>' for note in notes]
+
+
+def _table(gates: list[tuple[int, GateResult]]) -> str:
     head = "".join(
         f"<th>{name}</th>"
         for name in ("gate", "value", "threshold", "champion", "Δ", "verdict", "message")
     )
     rows = []
-    for gate in gates:
+    for index, gate in gates:
         cells = [
-            f"<td><code>{escape(gate.id)}</code></td>",
-            f'<td class="num">{escape(measured(gate, gate.value))}</td>',
-            f'<td class="num">{escape(threshold(gate))}</td>',
-            f'<td class="num">{escape(measured(gate, gate.baseline_value))}</td>',
-            f'<td class="num">{escape(delta(gate))}</td>',
+            f'<td><a href="#{anchor(index)}"><code>{escape(gate.id)}</code></a></td>',
+            f'<td class="num">{_blank(measured(gate, gate.value))}</td>',
+            f'<td class="num">{_blank(threshold(gate))}</td>',
+            f'<td class="num">{_blank(measured(gate, gate.baseline_value))}</td>',
+            f'<td class="num">{_blank(delta(gate))}</td>',
             f"<td>{_badge(gate.verdict)}</td>",
             f"<td>{escape(gate.message)}</td>",
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _blank(text: str) -> str:
+    """A missing number as an empty cell: a column of dashes draws the eye to nothing."""
+    return "" if text == "—" else escape(text)
 
 
 def _variants(report: CheckReport) -> str:
@@ -138,14 +174,16 @@ def _variants(report: CheckReport) -> str:
     )
 
 
-def _section(gate: GateResult) -> str:
-    """The gate's charts under its verdict, facts and message (nothing for a gate without charts)."""
+def _section(index: int, gate: GateResult) -> str:
+    """The gate's charts under its verdict, facts and message; a passing gate without charts has
+    none (the table says all there is), a failing one always has one (its message)."""
     charts = pieces.charts(gate)
-    if not charts:
+    if not charts and (gate.verdict in (Verdict.PASS, Verdict.SKIP) or not gate.message):
         return ""
     facts = " · ".join(pieces.facts(gate))
     return (
-        f"<section><h2><code>{escape(gate.id)}</code> {_badge(gate.verdict)}</h2>"
+        f'<section id="{anchor(index)}"><h2><code>{escape(gate.id)}</code> '
+        f"{_badge(gate.verdict)}</h2>"
         + (f'<p class="meta">{escape(facts)}</p>' if facts else "")
         + (f"<p>{escape(gate.message)}</p>" if gate.message else "")
         + "".join(charts)

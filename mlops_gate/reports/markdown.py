@@ -125,12 +125,23 @@ def breakdowns(gates: list[GateResult], max_rows: int | None = None) -> list[str
 
 
 def _table(table: Breakdown) -> list[str]:
-    """A Markdown table: the first column names the row, the others are right-aligned values."""
-    values = len(table.header) - 1
+    """A Markdown table: the first column names the row, the others are right-aligned values.
+
+    A column no row fills (`tpr` for a demographic-parity gate on groups without positives) is
+    left out rather than shown as a column of dashes.
+    """
+    keep = [
+        i
+        for i in range(len(table.header))
+        if i == 0 or any(i < len(row) and row[i] not in (None, "") for row in table.rows)
+    ]
     return [
-        "| " + " | ".join(markdown_text(name) for name in table.header) + " |",
-        "|---|" + "---:|" * values,
-        *("| " + " | ".join(_cell(value) for value in row) + " |" for row in table.rows),
+        "| " + " | ".join(markdown_text(table.header[i]) for i in keep) + " |",
+        "|---|" + "---:|" * (len(keep) - 1),
+        *(
+            "| " + " | ".join(_cell(row[i] if i < len(row) else None) for i in keep) + " |"
+            for row in table.rows
+        ),
     ]
 
 

@@ -12,12 +12,21 @@ from dataclasses import replace
 
 from mlops_gate import __version__
 from mlops_gate.render.escape import markdown_text
-from mlops_gate.render.formatting import VERDICT_ICONS, counts, delta, number, variants_summary
+from mlops_gate.render.formatting import (
+    VERDICT_ICONS,
+    by_severity,
+    counts,
+    delta,
+    measured,
+    number,
+    variants_summary,
+)
 from mlops_gate.report import CheckReport
-from mlops_gate.reports import snapshot
-from mlops_gate.reports.markdown import breakdowns, gate_table, variants_section
+from mlops_gate.reports import mermaid, snapshot
+from mlops_gate.reports.comment_table import gate_table
+from mlops_gate.reports.markdown import breakdowns, variants_section
 from mlops_gate.reports.snapshot import Snapshot
-from mlops_gate.results import GateResult, Verdict
+from mlops_gate.results import ADVISORY_NOTE, SELECTED_NOTE, GateResult, Verdict
 
 COMMENT_LIMIT = 65_536
 BREAKDOWN_ROWS = 30
@@ -42,13 +51,13 @@ def render(
     """The comment body. `previous` is the snapshot read from the comment this one replaces.
 
     `sticky=False` leaves out the hidden marker and snapshot (for the job summary and check runs).
-    `report_url` links the workflow run whose artifacts hold the HTML report.
+    `report_url` links the HTML report: its artifact (`artifact_url`) when the artifact id is known,
+    else the workflow run whose artifacts hold it. Failing gates come first everywhere.
     """
-    head = [*_headline(report, sha), "", *gate_table(report.gates, baseline_label="champion")]
-    head += variants_section(report)
-    optional = (
-        _changes(report, previous) + _notes(report.gates) + breakdowns(report.gates, BREAKDOWN_ROWS)
-    )
+    gates = by_severity(report.gates)
+    head = [*_headline(report, sha), *_notices(report), "", *gate_table(gates)]
+    head += variants_section(report) + mermaid.charts(gates)
+    optional = _changes(report, previous) + _notes(gates) + breakdowns(gates, BREAKDOWN_ROWS)
     footer = ["", *_footer(report_url)]
     if sticky:
         footer += [snapshot.encode(Snapshot.of(report, sha))]
@@ -61,7 +70,8 @@ def fit(head: list[str], optional: list[str], footer: list[str], limit: int) -> 
 
     Length is counted in UTF-16 code units, never less than GitHub's own character count.
     """
-    budget = limit - _size("\n".join([*footer, "", TRUNCATION_NOTE, *["</details>"] * 4])) - 64
+    closing = ["", TRUNCATION_NOTE, "```", *["</details>"] * 4]
+    budget = limit - _size("\n".join([*footer, *closing])) - 64
     kept, used = _take(head, budget)
     truncated = len(kept) < len(head)
     if not truncated:
@@ -69,6 +79,8 @@ def fit(head: list[str], optional: list[str], footer: list[str], limit: int) -> 
         kept += more
         truncated = len(more) < len(optional)
     if truncated:
+        if sum(line.startswith("```") for line in kept) % 2:
+            kept.append("```")  # a chart cut short: close its fence
         opened = sum(line.startswith("<details>") for line in kept)
         still_open = opened - sum(line == "</details>" for line in kept)
         kept += ["", *["</details>"] * max(0, still_open), "", TRUNCATION_NOTE]
@@ -133,8 +145,11 @@ def _gate_change(gate: GateResult, before: snapshot.GateSnapshot | None) -> str:
         parts.append(f"{_icon(before.verdict)} → {_icon(gate.verdict)}")
     if number(before.value) != number(gate.value):
         diff = delta(replace(gate, baseline_value=before.value))
+        unit = gate.details.get("unit")
+        diff += f" {unit}" if unit and diff != "—" else ""
         parts.append(
-            f"{number(before.value)} → {number(gate.value)}" + (f" ({diff})" if diff != "—" else "")
+            f"{measured(gate, before.value)} → {measured(gate, gate.value)}"
+            + (f" ({diff})" if diff != "—" else "")
         )
     return ", ".join(parts)
 
@@ -150,10 +165,29 @@ def _notes(gates: list[GateResult]) -> list[str]:
     return lines
 
 
+def artifact_url(server: str, repository: str, run_id: str, artifact_id: str | None) -> str:
+    """Where a reviewer downloads the HTML report: the artifact itself when its id is known
+    (`actions/upload-artifact` v4 gives it as the `artifact-id` output), else the run's list."""
+    run = f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}"
+    if artifact_id and artifact_id.isdigit():
+        return f"{run}/artifacts/{artifact_id}"
+    return f"{run}#artifacts"
+
+
+def _notices(report: CheckReport) -> list[str]:
+    notes = [ADVISORY_NOTE] * report.advisory + [SELECTED_NOTE] * bool(report.selected)
+    return ["", *(f"> ⚠️ **{markdown_text(note)}**" for note in notes)] if notes else []
+
+
 def _footer(report_url: str | None) -> list[str]:
     lines = []
     if report_url and _SAFE_URL.match(report_url):
-        lines.append(f"📄 [Full HTML report]({report_url}) (in the workflow run's artifacts)")
+        where = (
+            "the artifact, a zip download"
+            if "/artifacts/" in report_url
+            else "in the workflow run's artifacts"
+        )
+        lines.append(f"📄 [Full HTML report]({report_url}) ({where})")
     version = markdown_text(__version__)
     lines.append(
         f"<sub>mlops-gate {version} · this comment is updated in place on every push</sub>"

@@ -24,6 +24,7 @@ BUILTIN_REPORTERS: dict[str, str] = {
     "junit": "mlops_gate.reports.junit",
     "markdown": "mlops_gate.reports.markdown",
     "html": "mlops_gate.reports.html",
+    "sarif": "mlops_gate.reports.sarif",
 }
 
 ENTRY_POINT_GROUP = "mlops_gate.reporters"

@@ -6,6 +6,7 @@ fails, on purpose: a report reviewers read must be seen rendered, not assumed to
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import subprocess
@@ -124,3 +125,56 @@ def test_report_renders_in_chromium_and_is_not_blank(tmp_path: Path) -> None:
     assert sum(_near(p, GREY) for p in pixels) > 2000  # bars of the reference data
     lower_half = Counter(pixels[len(pixels) // 2 :])
     assert len(lower_half) > 20, "the lower half is empty: the charts further down did not render"
+
+
+DRIFTED = Path(__file__).parents[1] / "data" / "reports" / "credit_risk_drifted.results.json"
+FOLD = (1280, 800)  # a laptop's browser viewport: what a reviewer sees before scrolling
+
+
+def _layout(page: Path, out: Path) -> str:
+    """The page as Chromium laid it out, with the first section's top written into its title.
+
+    The report itself has no script and forbids one (CSP); this test copy lifts the policy and
+    adds one line that measures, so the position is the browser's, not an estimate.
+    """
+    measured = out / "measured.html"
+    probe = (
+        "<script>const s = document.querySelector('section[id]');"
+        "document.title = 'top=' + Math.round(s.getBoundingClientRect().top) + ' id=' + s.id +"
+        " ' gate=' + s.querySelector('code').textContent;</script>"
+    )
+    document = page.read_text(encoding="utf-8").replace(html.CSP, "default-src 'none'; "
+        "script-src 'unsafe-inline'; style-src 'unsafe-inline'")  # fmt: skip
+    measured.write_text(document.replace("</body>", probe + "</body>"), encoding="utf-8")
+    command = [
+        _browser(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={out / 'profile-dom'}",
+        f"--window-size={FOLD[0]},{FOLD[1]}",
+        "--dump-dom",
+        measured.as_uri(),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_the_failing_section_is_above_the_fold_on_the_drifted_example(tmp_path: Path) -> None:
+    from mlops_gate.report_load import load_results
+
+    report = load_results(DRIFTED)  # the real results of `make example-drifted`
+    assert [g.id for g in report.gates if g.verdict.value == "fail"] == ["drift"]
+    assert report.gates[-2].id == "drift"  # last but one in the policy...
+    page = tmp_path / "report.html"
+    page.write_text(html.render(report), encoding="utf-8")
+    dom = _layout(page, tmp_path)
+    found = re.search(r"<title>top=(\d+) id=(gate-\d+) gate=([^<]+)</title>", dom)
+    assert found, dom[:2000]
+    top, anchor, gate = int(found[1]), found[2], found[3]
+    assert (anchor, gate) == ("gate-7", "drift")  # ...first on the page
+    assert top < FOLD[1] - 150, f"the failing section starts at {top} px: below the fold"

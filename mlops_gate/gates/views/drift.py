@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 
 CHART_COLUMNS = 30  # bars in the PSI chart: the most drifted columns
-CHART_HISTOGRAMS = 3  # bin-share charts: the most drifted columns that have their bins recorded
+CHART_HISTOGRAMS = 12  # bin-share charts shown open: every drifted column, up to this many
+FOLDED_HISTOGRAMS = 40  # bin-share charts of the other columns, folded under <details>
 
 
 def charts(result: GateResult) -> list[str]:
@@ -31,9 +32,27 @@ def charts(result: GateResult) -> list[str]:
     drawn = [svg.hbars(f"{result.id}: PSI per feature{shown}", rows[:CHART_COLUMNS], rules)]
     bins = result.details.get("bins")
     if isinstance(bins, dict):
-        histograms = (_histogram(name, value, bins.get(name)) for name, value in psi)
-        drawn += [chart for chart in histograms if chart][:CHART_HISTOGRAMS]
+        drawn += _histograms(psi, bins, warn if warn is not None else result.threshold)
     return drawn
+
+
+def _histograms(
+    psi: list[tuple[str, float]], bins: dict[str, Any], warn: float | None
+) -> list[str]:
+    """Each drifted column's bin shares (above the warn level), the others folded below."""
+    from mlops_gate.render.escape import html_text
+
+    charts = [
+        (value, chart) for name, value in psi if (chart := _histogram(name, value, bins.get(name)))
+    ]
+    drifted = [chart for value, chart in charts if warn is None or value > warn]
+    rest = [chart for value, chart in charts if not (warn is None or value > warn)]
+    shown, rest = drifted[:CHART_HISTOGRAMS], drifted[CHART_HISTOGRAMS:] + rest
+    if not rest:
+        return shown
+    summary = html_text(f"bin shares of {len(rest)} more column(s), less drifted")
+    folded = "".join(rest[:FOLDED_HISTOGRAMS])
+    return [*shown, f"<details><summary>{summary}</summary>{folded}</details>"]
 
 
 def _ranked_psi(columns: object) -> list[tuple[str, float]]:
@@ -93,6 +112,36 @@ def bin_labels(spec: dict[str, Any], count: int) -> list[str]:
     return labels if len(labels) == count else [f"bin {i + 1}" for i in range(count)]
 
 
+CHART_POINTS = 15  # bars in the PR comment's PSI chart
+
+
+def points(result: GateResult) -> Points | None:
+    """PSI of the drifted columns (above the warn level, else the threshold) for the PR comment."""
+    from mlops_gate.render.charts_common import num
+    from mlops_gate.render.formatting import number
+    from mlops_gate.render.pieces import Points
+
+    level = num(result.details.get("warn"))
+    level = level if level is not None else result.threshold
+    psi = _ranked_psi(result.details.get("columns"))
+    drifted = [(name, value) for name, value in psi if level is None or value > level]
+    if not drifted:
+        return None
+    shown = drifted[:CHART_POINTS]
+    return Points(
+        f"{result.id}: PSI of the drifted columns"
+        + (
+            f" (line: fail above {number(result.threshold)})"
+            if result.threshold is not None
+            else ""
+        ),
+        "PSI",
+        tuple(name for name, _ in shown),
+        tuple(value for _, value in shown),
+        result.threshold,
+    )
+
+
 def breakdown(result: GateResult) -> Breakdown | None:
     """PSI per column for the folded table, most drifted first (a PSI that is not a number last)."""
     from mlops_gate.render.pieces import Breakdown
@@ -113,4 +162,4 @@ def _sortable(value: object) -> float:
 
 
 if TYPE_CHECKING:
-    from mlops_gate.render.pieces import Breakdown
+    from mlops_gate.render.pieces import Breakdown, Points

@@ -9,25 +9,44 @@ if TYPE_CHECKING:
 
 
 def charts(result: GateResult) -> list[str]:
-    """p50/p95/p99 against the limit and the champion's value."""
+    """The spread of the timed calls (p50 to p99, the dot at the gated percentile) of this model
+    and of the champion, against the limit: a distribution, not three unrelated bars."""
     from mlops_gate.render import svg
-    from mlops_gate.render.charts_common import CHAMPION, CURRENT, limit_rule, num
-    from mlops_gate.render.svg import Rule, Series
+    from mlops_gate.render.charts_common import CHAMPION, COLORS, CURRENT, limit_rule
 
-    found = [(label, num(result.details.get(f"{label}_ms"))) for label in ("p50", "p95", "p99")]
-    present = [(label, value) for label, value in found if value is not None]
-    if not present:
+    mine = {**result.details, "value_ms": result.value}
+    theirs = {**result.details, "baseline_value_ms": result.baseline_value}
+    rows = [
+        row
+        for row in (
+            _spread("this model", mine, "", COLORS.get(result.verdict, CURRENT)),
+            _spread("champion", theirs, "baseline_", CHAMPION),
+        )
+        if row is not None
+    ]
+    if not rows:
         return []
-    rules = limit_rule("limit", result.threshold)
-    if result.baseline_value is not None:
-        rules.append(Rule("champion", result.baseline_value, CHAMPION))
+    percentile = result.details.get("percentile")
+    gated = f"p{percentile:g}" if isinstance(percentile, int | float) else "the gated percentile"
     provider = result.details.get("provider")
-    title = f"{result.id}: latency percentiles" + (
-        f" on {provider}" if isinstance(provider, str) else ""
-    )
-    series = [Series("this model", [value for _, value in present], CURRENT)]
-    labels = [label for label, _ in present]
-    return [svg.grouped_bars(title, labels, series, rules, unit=" ms")]
+    on = f" on {provider}" if isinstance(provider, str) else ""
+    title = f"{result.id}: latency{on}, p50 to p99 (dot: {gated})"
+    return [svg.intervals(title, rows, limit_rule("limit", result.threshold), unit=" ms")]
+
+
+def _spread(
+    label: str, details: dict[str, object], prefix: str, color: str
+) -> tuple[str, float, float | None, float | None, str] | None:
+    """(label, gated value, p50, p99, colour) of one model's timings; None if not recorded."""
+    from mlops_gate.render.charts_common import num
+
+    p50, p99 = num(details.get(f"{prefix}p50_ms")), num(details.get(f"{prefix}p99_ms"))
+    value = num(details.get(f"{prefix}value_ms")) or num(details.get(f"{prefix}p95_ms")) or p50
+    if value is None:
+        return None
+    if p50 is None or p99 is None:
+        return (label, value, None, None, color)
+    return (label, value, p50, p99, color)
 
 
 def facts(result: GateResult) -> list[str]:

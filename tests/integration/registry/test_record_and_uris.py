@@ -68,6 +68,9 @@ def test_check_run_holds_values_tags_and_reports(
         "gate.metric:f1": 0.93,
         "gate.metric:f1.baseline": 0.91,
         "gate.metric:f1_2": 0.905,
+        # The names mlflow.evaluate logs (issue 17): the first f1 gate's numbers.
+        "f1_score": 0.93,
+        "f1_score.baseline": 0.91,
     }
     assert run.data.params["gate.metric:f1.threshold"] == "0.9"
     assert run.data.tags["mlops_gate.verdict"] == "error"

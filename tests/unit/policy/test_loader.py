@@ -44,8 +44,9 @@ def test_all_errors_at_once_with_positions_and_key_paths(tmp_path: Path) -> None
     )
     assert _problems(tmp_path, text) == [
         "p.yaml:7:24: gates[1] (drift).max: Input should be greater than 0",
-        "p.yaml:7:28: gates[1] (drift).colour: unknown key 'colour'; valid keys: "
-        "id, type, method, bins, max, warn, columns, predictions, epsilon",
+        "p.yaml:7:28: gates[1] (drift).colour: unknown key 'colour'; did you mean 'columns'?; "
+        "valid keys: id, type, method, bins, max, warn, alpha, max_drifted_share, min_rows, "
+        "columns, predictions, epsilon",
         "p.yaml:8:5: gates[2]: unknown gate type 'nope'; valid types: "
         "assertions, bias, drift, equivalence, expectations, judge, latency, metric, pytest, size, text",
     ]
@@ -54,7 +55,7 @@ def test_all_errors_at_once_with_positions_and_key_paths(tmp_path: Path) -> None
 def test_unknown_top_level_key_lists_valid_keys(tmp_path: Path) -> None:
     assert _problems(tmp_path, GOOD + "extra: 1\n") == [
         "p.yaml:8:1: extra: unknown key 'extra'; valid keys: "
-        "version, name, model, baseline, data, gates, artifacts, promote, deploy"
+        "version, name, model, baseline, data, spark, gates, artifacts, promote, deploy"
     ]
 
 
@@ -66,8 +67,8 @@ def test_wrong_type_points_at_the_value(tmp_path: Path) -> None:
 
 
 def test_missing_required_field_points_at_its_mapping(tmp_path: Path) -> None:
-    text = GOOD.replace("{type: drift, max: 0.2}", "{type: drift}")
-    assert _problems(tmp_path, text) == ["p.yaml:7:5: gates[1] (drift).max: Field required"]
+    text = GOOD.replace("{type: metric, metric: f1, min: 0.9}", "{type: metric, min: 0.9}")
+    assert _problems(tmp_path, text) == ["p.yaml:6:5: gates[0] (metric).metric: Field required"]
 
 
 def test_cross_field_rules_name_the_gate(tmp_path: Path) -> None:
@@ -290,3 +291,27 @@ def test_a_character_yaml_forbids_is_a_positioned_policy_error(tmp_path: Path) -
     assert _problems(tmp_path, "version: 1\nname: x\x00\n") == [
         "p.yaml:2:8: invalid YAML: character U+0000 is not allowed in a YAML file"
     ]
+
+
+def test_misspelt_key_suggests_the_closest_valid_key(tmp_path: Path) -> None:
+    """Issue 17, item 5: difflib against the field names of the model at that path."""
+    text = GOOD.replace("min: 0.9", "min: 0.9, max_dorp: 0.01")
+    [problem] = _problems(tmp_path, text)
+    assert "gates[0] (metric).max_dorp: unknown key 'max_dorp'; did you mean 'max_drop'?; " in (
+        problem
+    )
+
+
+def test_misspelt_top_level_key_and_gate_type_suggest(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, GOOD.replace("{type: drift", "{type: drfit") + "baselin: {}\n")
+    assert any(
+        "unknown gate type 'drfit'; did you mean 'drift'?; valid types:" in p for p in problems
+    )
+    assert any(
+        "unknown key 'baselin'; did you mean 'baseline'?; valid keys:" in p for p in problems
+    )
+
+
+def test_no_suggestion_when_nothing_is_close(tmp_path: Path) -> None:
+    [problem] = _problems(tmp_path, GOOD + "zzzz: 1\n")
+    assert "did you mean" not in problem

@@ -39,19 +39,23 @@ def parse(document: str) -> Collector:
 def test_every_chart_is_drawn() -> None:
     document = html.render(full_report())
     titles = re.findall(r'<svg [^>]*aria-label="([^"]+)"', document)
-    assert titles == [
-        "metric:f1 with its confidence interval, against the champion",
+    assert titles == [  # failing first, then warn, then pass: policy order within each
         "drift: PSI per feature",
         "amount: share of rows per bin (PSI 0.3100)",
         "age: share of rows per bin (PSI 0.1400)",
-        "country: share of rows per bin (PSI 0.0200)",
+        "country: share of rows per bin (PSI 0.0200)",  # under warn: folded in <details>
+        "bias:sex: gap between groups",
         "bias:sex: rates per group",
-        "latency:cpu:p95: latency percentiles on CPUExecutionProvider",
+        "metric:f1 with its confidence interval, against the champion",
+        "latency:cpu:p95: latency on CPUExecutionProvider, p50 to p99 (dot: the gated percentile)",
     ]
+    folded = document[document.index("<details>") : document.index("</details>")]
+    assert "country: share of rows per bin" in folded
+    assert "amount:" not in folded
     assert "warn above 0.1000" in document
     assert "fail above 0.2000" in document
     assert "limit 100.0 ms" in document
-    assert "champion 11.9 ms" in document
+    assert "11.9 ms" in document  # the champion's latency
     assert "threshold 0.9000" in document
 
 
@@ -60,7 +64,8 @@ def test_self_contained_and_no_active_content() -> None:
     assert "script" not in parsed.tags
     assert not [name for name, _ in parsed.attributes if name.startswith("on")]
     urls = {value for name, value in parsed.attributes if name in {"href", "src", "xmlns"}}
-    assert urls == {"http://www.w3.org/2000/svg"}  # a namespace name, never fetched
+    links = {f"#gate-{i}" for i in range(1, 6)}  # the table of contents: in-page anchors only
+    assert urls == {"http://www.w3.org/2000/svg", *links}  # a namespace name, never fetched
     assert ("content", html.CSP) in parsed.attributes
 
 
@@ -105,7 +110,7 @@ def test_malformed_details_draw_nothing_but_still_render() -> None:
     ]
     document = html.render(replace(full_report(), gates=broken))
     assert document.count("<svg") == 1  # only the PSI bars of "h"; no half-drawn histogram
-    assert "<td><code>d2</code></td>" in document
+    assert '<a href="#gate-2"><code>d2</code></a>' in document
 
 
 def test_a_limit_far_above_the_bars_is_named_not_drawn() -> None:

@@ -22,6 +22,7 @@ EXPECTED_START = {
     "junit": '<?xml version="1.0" encoding="utf-8"?>',
     "markdown": "## mlops-gate · ",
     "html": "<!DOCTYPE html>",
+    "sarif": '{\n  "$schema": "https://json.schemastore.org/sarif-2.1.0.json"',
 }
 
 
@@ -49,9 +50,9 @@ def test_json_reporter_writes_the_results_json() -> None:
 
 def test_an_unknown_reporter_names_the_valid_ones() -> None:
     with pytest.raises(registry.UnknownReporter) as raised:
-        registry.render("sarif", full_report())
+        registry.render("tap", full_report())
     assert str(raised.value) == (
-        "unknown reporter 'sarif'; valid reporters: html, json, junit, markdown"
+        "unknown reporter 'tap'; valid reporters: html, json, junit, markdown, sarif"
     )
     assert isinstance(raised.value, MlopsGateError)  # a user error: exit 2, no traceback
 
@@ -59,17 +60,17 @@ def test_an_unknown_reporter_names_the_valid_ones() -> None:
 def test_a_plugin_reporter_is_found_by_its_entry_point(
     monkeypatch: pytest.MonkeyPatch, fresh_registry: None
 ) -> None:
-    plugin = types.ModuleType("fake_sarif_reporter")
+    plugin = types.ModuleType("fake_tap_reporter")
 
     def render(report: CheckReport) -> str:
-        return f"sarif for {report.policy_name}"
+        return f"tap for {report.policy_name}"
 
     plugin.render = render  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, plugin.__name__, plugin)
-    found = [EntryPoint("sarif", plugin.__name__, registry.ENTRY_POINT_GROUP)]
+    found = [EntryPoint("tap", plugin.__name__, registry.ENTRY_POINT_GROUP)]
     monkeypatch.setattr(registry, "entry_points", lambda group: found)
-    assert registry.reporter_names() == ["html", "json", "junit", "markdown", "sarif"]
-    assert registry.render("sarif", full_report("fraud")) == "sarif for fraud"
+    assert registry.reporter_names() == ["html", "json", "junit", "markdown", "sarif", "tap"]
+    assert registry.render("tap", full_report("fraud")) == "tap for fraud"
 
 
 def test_a_plugin_cannot_shadow_a_builtin() -> None:

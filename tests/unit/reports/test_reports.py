@@ -123,9 +123,11 @@ def test_results_json_shape() -> None:
     }
 
 
-def test_group_breakdown_shows_undefined_rates_as_dashes() -> None:
+def test_group_breakdown_drops_empty_columns_and_dashes_undefined_rates() -> None:
+    """A rate no group has is no column (issue 17); one some groups lack is a dash for those."""
     groups = {
-        "F": {"rows": 6023, "selection_rate": 0.4465, "tpr": None, "fpr": None, "excluded": False}
+        "F": {"rows": 6023, "selection_rate": 0.4465, "tpr": None, "fpr": None, "excluded": False},
+        "M": {"rows": 5977, "selection_rate": 0.4511, "tpr": 0.8, "fpr": None, "excluded": False},
     }
     bias = GateResult(
         id="bias:sex", type="bias", verdict=Verdict.PASS, value=0.003, details={"groups": groups}
@@ -133,4 +135,7 @@ def test_group_breakdown_shows_undefined_rates_as_dashes() -> None:
     report = CheckReport(
         policy_name="p", policy_path="p.yaml", policy_sha256="0" * 64, gates=[bias]
     )
-    assert "| F | 6,023 | 0.4465 | — | — | no |" in markdown.render(report)
+    document = markdown.render(report)
+    assert "| group | rows | selection\\_rate | tpr | excluded |" in document
+    assert "| F | 6,023 | 0.4465 | — | no |" in document
+    assert "| M | 5,977 | 0.4511 | 0.8000 | no |" in document
