@@ -70,7 +70,11 @@ def main_options(
     ctx: typer.Context,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", min=1, help="Seconds any registry work may take, in all."),
+        typer.Option(
+            "--timeout",
+            min=1,
+            help="Seconds any network work (registry, GitHub) may take, in all.",
+        ),
     ] = DEFAULT_TIMEOUT_S,
     version: Annotated[
         bool,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mlops_gate.cli.app import COMMANDS, PolicyArg, app
+from mlops_gate.cli.app import COMMANDS, PolicyArg, app, timeout_of
 from mlops_gate.cli.common import fail, guarded, load, print_delivery, run_notes, safe_line
 
 
@@ -59,6 +59,7 @@ def init(
 
 @app.command("report", short_help=COMMANDS["report"])
 def report_command(
+    ctx: typer.Context,
     results: Annotated[Path, typer.Argument(help="A results JSON written by `check --json`.")],
     github: Annotated[
         bool, typer.Option("--github", help="Post the sticky PR comment and the check run.")
@@ -80,7 +81,10 @@ def report_command(
     from mlops_gate.commands.report import report as command
 
     outputs = Outputs(markdown=markdown, junit=junit, html=html, evidence=None)
-    result = guarded(lambda: command(results, outputs, github=github, pr_number=pr, sha=sha))
+    timeout = timeout_of(ctx)
+    result = guarded(
+        lambda: command(results, outputs, github=github, pr_number=pr, sha=sha, timeout=timeout)
+    )
     print_delivery(result.delivery)
     for note in run_notes(result.report):
         typer.echo(f"note: {note}")

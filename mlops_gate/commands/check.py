@@ -123,6 +123,7 @@ def check(
         report_path=request.outputs.html,
         effects=effects,
         stream=request.actions_stream,
+        timeout=request.timeout,
     )
     return CheckResult(report, delivery, recorded)
 

@@ -36,10 +36,12 @@ def deliver(
     effects: Iterable[SideEffect] = (),
     env: Mapping[str, str] | None = None,
     stream: TextIO | None = None,
+    timeout: float | None = None,
 ) -> Delivery:
     """Post when `comment`; then, in Actions (unless `in_actions=False`, as for `report`, which
     would append the job summary twice), summary, outputs and annotations with the final exit
-    code. `effects` are the command's earlier side effects (recording the run)."""
+    code. `effects` are the command's earlier side effects (recording the run); `timeout` bounds the
+    whole post (the command's --timeout)."""
     effects = list(effects)
     # A failed effect the user did not require (`--record auto`) is a warning: it changes no code.
     warnings: list[str] = [e.message for e in effects if e.message and (e.ok or not e.required)]
@@ -48,7 +50,7 @@ def deliver(
     if comment:
         from mlops_gate.github.deliver import post
 
-        posting = post(report, pr_number=pr_number, sha=sha, env=env)
+        posting = post(report, pr_number=pr_number, sha=sha, env=env, timeout=timeout)
         warnings += posting.warnings
         errors += posting.errors
         url = posting.comment_url

@@ -39,6 +39,7 @@ def report(
     github: bool = False,
     pr_number: int | None = None,
     sha: str | None = None,
+    timeout: float | None = None,
 ) -> ReportResult:
     """Re-render, and with `github` post the sticky comment and check run. No job summary: the
     check that wrote the results JSON already appended it."""
@@ -52,5 +53,6 @@ def report(
         report_path=outputs.html,
         pr_number=pr_number,
         sha=sha,
+        timeout=timeout,
     )
     return ReportResult(loaded, delivery)

@@ -39,16 +39,24 @@ def post(
     pr_number: int | None = None,
     sha: str | None = None,
     env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
 ) -> Posting:
-    """Post the sticky PR comment and the check run (`publish.publish`); never raises for
-    GitHub trouble (refused, unreachable, no token, no PyGithub): that is an error line."""
+    """Post the sticky PR comment and the check run (`publish.publish`) within `timeout` seconds
+    in all (the command's --timeout; default the client's); never raises for GitHub trouble
+    (refused, unreachable, no token, no PyGithub): that is an error line."""
+    import dataclasses
+
+    from mlops_gate.github.client import ClientSettings
     from mlops_gate.github.context import from_env
     from mlops_gate.github.publish import publish
 
     env = os.environ if env is None else env
     try:
         context = from_env(env, pr_number=pr_number, sha=sha)
-        result = publish(report, env=env, context=context)
+        settings = ClientSettings.from_env(env)
+        if timeout is not None:
+            settings = dataclasses.replace(settings, deadline_s=timeout)
+        result = publish(report, env=env, context=context, settings=settings)
     except MlopsGateError as exc:
         return Posting(errors=(str(exc),))
     url = result.comment.url if result.comment else None

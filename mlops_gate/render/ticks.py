@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import sys
 
 
 def nice_step(span: float, count: int = 4) -> float:
     """The 1, 2 or 5 times a power of ten closest above `span / count` (1.0 for no span)."""
-    if not math.isfinite(span) or span <= 0:
+    raw = span / max(1, count) if math.isfinite(span) else 0.0
+    if not raw >= sys.float_info.min:  # no span, or one so small it underflows (a subnormal)
         return 1.0
-    raw = span / max(1, count)
     power = 10.0 ** math.floor(math.log10(raw))
     for factor in (1.0, 2.0, 5.0, 10.0):
         if factor * power >= raw * (1 - 1e-9):
@@ -32,7 +33,7 @@ def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     step = nice_step(high - low, count)
     first = math.floor(low / step + 1e-9) * step
     ticks = [first]
-    while ticks[-1] < high - step * 1e-9 and len(ticks) < 50:
+    while len(ticks) < 2 or (ticks[-1] < high - step * 1e-9 and len(ticks) < 50):
         ticks.append(first + len(ticks) * step)
     digits = max(0, 1 - math.floor(math.log10(step)))
     return [round(t, digits) + 0.0 for t in ticks]  # + 0.0: no "-0" tick

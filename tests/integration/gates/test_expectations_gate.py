@@ -350,10 +350,12 @@ def test_failing_values_are_sampled_bounded_and_shown_escaped(tmp_path: Path) ->
     )
     (entry,) = result.details["expectations"]
     samples = entry["unexpected_samples"]
-    assert result.verdict is Verdict.FAIL and entry["unexpected_count"] == 10
+    assert result.verdict is Verdict.FAIL
+    assert entry["unexpected_count"] == 10
     assert 0 < len(samples) <= SAMPLES
     assert all(len(s) <= SAMPLE_CHARS for s in samples)
     assert hostile[:SAMPLE_CHARS] in samples
     html = "".join(charts(result))
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
     assert "\x1b" not in html

@@ -31,6 +31,12 @@ def test_ticks_cover_the_range_in_round_steps(a: float, b: float) -> None:
     assert all(math.isclose(s, step, rel_tol=1e-6, abs_tol=1e-9) for s in steps)
 
 
+def test_a_span_that_underflows_gets_a_unit_axis() -> None:
+    """Found by hypothesis: a span of one subnormal (5e-324) made log10(0) raise."""
+    assert nice_ticks(0.0, 5e-324) == [0.0, 1.0]
+    assert nice_step(5e-324) == 1.0
+
+
 def test_known_axes() -> None:
     assert nice_ticks(0, 0.2103) == [0.0, 0.1, 0.2, 0.3]
     assert nice_ticks(0, 12.4) == [0.0, 5.0, 10.0, 15.0]
