@@ -75,7 +75,10 @@ class Outcome:
         }
 
     def _samples(self) -> list[Any]:
-        plain = [to_plain(value) for value in self.unexpected_samples[:SAMPLES]]
+        # Sorted before they are cut: GX lists the first ones it met, in an order that depends on
+        # the engine (row order in memory, partitions on Spark).
+        found = sorted((to_plain(value) for value in self.unexpected_samples), key=repr)
+        plain = found[:SAMPLES]
         return [v[:SAMPLE_CHARS] if isinstance(v, str) else v for v in plain]
 
 

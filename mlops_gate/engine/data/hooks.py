@@ -8,6 +8,7 @@ line each and never name an engine.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +25,31 @@ ENGINE_HOOKS: dict[str, dict[str, str]] = {
 }
 
 
+ENGINE_ERRORS: dict[str, str] = {"spark": "mlops_gate.engine.data.spark.errors:spark_errors"}
+"""Each engine's guard (a context manager taking what was being done): whatever its jobs raise,
+a failed Python worker included, becomes one line (exit 2), never an internal error."""
+
+
 def engine_hook(engine: str, step: str) -> Callable[..., Any] | None:
-    """The function `engine` runs for `step`, or None: the gate's own code."""
+    """The function `engine` runs for `step`, inside the engine's error guard; None: the gate's
+    own code."""
     target = ENGINE_HOOKS.get(engine, {}).get(step)
     if target is None:
         return None
+    function: Callable[..., Any] = _load(target)
+    guard = ENGINE_ERRORS.get(engine)
+    if guard is None:
+        return function
+    errors = _load(guard)
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        with errors(f"{step} on {engine}"):
+            return function(*args, **kwargs)
+
+    return guarded
+
+
+def _load(target: str) -> Any:
     module, _, name = target.partition(":")
-    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
-    return function
+    return getattr(importlib.import_module(module), name)

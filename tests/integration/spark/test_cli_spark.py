@@ -5,6 +5,7 @@ unreachable cluster is one line and exit 2 within the deadline."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -109,3 +110,41 @@ def test_no_java_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "JAVA_HOME" not in done.stdout + done.stderr  # spark-submit's own words: in the log
     log = (tmp_path / ".mlops-gate" / "logs" / "spark.log").read_text(encoding="utf-8")
     assert "no-java" in log
+
+
+def _metric_project(root: Path, **spark: object) -> Path:
+    """The model scored by Spark's Python workers (a metric gate), nothing else set up."""
+    from tests.support import basic_project
+
+    gates = [{"type": "metric", "metric": "accuracy", "min": 0.5}]
+    policy = basic_project(root, gates, n=300)
+    document = json.loads(json.dumps(__import__("yaml").safe_load(policy.read_text())))
+    document["data"]["engine"] = "spark"
+    document["spark"] = {"master": "local[2]", **spark}
+    policy.write_text(__import__("yaml").safe_dump(document, sort_keys=False))
+    return policy
+
+
+@pytest.mark.slow
+def test_local_workers_run_this_interpreter(tmp_path: Path) -> None:
+    """Found by `make example-spark`: Spark's workers ran `python3` from PATH (no pyarrow there),
+    and every gate scored on them was an internal error. On a local master they now run the
+    interpreter mlops-gate runs in, unless PYSPARK_PYTHON says otherwise."""
+    policy = _metric_project(tmp_path)
+    assert "PYSPARK_PYTHON" not in os.environ  # Spark's default then is `python3` on PATH
+    done = run_cli("check", policy.name, "--no-cache", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "internal error" not in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_a_worker_that_cannot_start_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """A failed Python worker is the job's failure, said in one line (exit 2), not a crash."""
+    policy = _metric_project(tmp_path, conf={"spark.pyspark.python": str(tmp_path / "nopython")})
+    done = run_cli("check", policy.name, "--no-cache", cwd=tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "internal error" not in output
+    assert "Traceback" not in output
+    (line,) = [text for text in output.splitlines() if text.startswith("error metric")]
+    assert "on spark" in line

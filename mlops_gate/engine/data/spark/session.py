@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,17 @@ def _settings(spec: SparkSpec | None) -> dict[str, str]:
     return {**DEFAULTS, **warehouse, **conf}
 
 
+def _worker_python(spec: SparkSpec | None, local: bool) -> None:
+    """PySpark starts its Python workers with PYSPARK_PYTHON as this process sees it (the
+    `spark.pyspark.python` setting only reaches spark-submit): the policy's setting, else on a
+    local master this interpreter, else what the environment (or the cluster) says."""
+    wanted = (spec.conf if spec else {}).get("spark.pyspark.python")
+    if wanted:
+        os.environ["PYSPARK_PYTHON"] = _text(wanted)
+    elif local and not os.environ.get("PYSPARK_PYTHON"):
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+
+
 def _text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
@@ -93,6 +105,7 @@ def _connect(remote: str, spec: SparkSpec | None) -> SparkSession:
         # What PySpark's own local server start passes to spark-submit: the plugin is what puts
         # the Connect server's jar on the JVM's class path.
         conf = SparkConf().setMaster(remote).set("spark.plugins", CONNECT_PLUGIN)
+        _worker_python(spec, local=True)
         _launch_logged_gateway(conf.setAll(list(_settings(spec).items())))
     builder = SparkSession.builder.remote(remote).appName(_app_name(spec))
     for key, value in _settings(spec).items():
@@ -135,6 +148,7 @@ def _local_or_cluster(master: str, spec: SparkSpec | None) -> SparkSession:
         return SparkSession.builder.getOrCreate()  # the process's session, as it was set up
     conf = SparkConf().setMaster(master).setAppName(_app_name(spec))
     conf.setAll(list(_settings(spec).items()))
+    _worker_python(spec, local=master.startswith("local"))
     context = SparkContext(conf=conf, gateway=_launch_logged_gateway(conf))
     context.setLogLevel("WARN")
     return SparkSession(context)
