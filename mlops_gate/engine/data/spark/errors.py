@@ -30,11 +30,11 @@ def log_path() -> Path:
 
 def log_detail(text: str) -> None:
     """Append the full failure (JVM stack trace included) to the Spark log."""
-    path = log_path()
-    with contextlib.suppress(OSError):  # a log we cannot write must not hide the error itself
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(text.rstrip() + "\n\n")
+    from mlops_gate.fsutil import open_log
+
+    # A log we cannot write (or a planted link) must not hide the error itself.
+    with contextlib.suppress(OSError), open_log(log_path()) as handle:
+        handle.write((text.rstrip() + "\n\n").encode("utf-8", "replace"))
 
 
 @contextlib.contextmanager

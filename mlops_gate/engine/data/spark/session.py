@@ -121,13 +121,11 @@ def _launch_logged_gateway(conf: SparkConf | None = None) -> Any:
     from pyspark.java_gateway import launch_gateway
 
     if SparkContext._gateway is None:
-        log = log_path()
-        log.parent.mkdir(parents=True, exist_ok=True)
         # spark-submit refuses a master beside SPARK_REMOTE: hide it while the JVM starts, as
         # PySpark's own local Connect server start does.
         remote = os.environ.pop("SPARK_REMOTE", None)
         try:
-            with log.open("ab") as sink:  # the JVM holds its own copy of the descriptor
+            with _log_sink() as sink:  # the JVM holds its own copy of the descriptor
                 gateway = launch_gateway(  # type: ignore[no-untyped-call]
                     conf or SparkConf(), popen_kwargs={"stdout": sink, "stderr": sink}
                 )
@@ -156,6 +154,17 @@ def _local_or_cluster(master: str, spec: SparkSpec | None) -> SparkSession:
 
 def _app_name(spec: SparkSpec | None) -> str:
     return spec.app_name if spec is not None else "mlops-gate"
+
+
+def _log_sink() -> Any:
+    """The Spark log for the JVM's output; the null device where it is refused (a planted link or
+    FIFO under .mlops-gate/): the JVM's output never reaches the terminal either way."""
+    from mlops_gate.fsutil import open_log
+
+    try:
+        return open_log(log_path())
+    except OSError:
+        return open(os.devnull, "ab")
 
 
 def _check_reachable(master: str, deadline: Deadline) -> None:
