@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyspark
 
@@ -97,6 +98,19 @@ def _end_group(process: subprocess.Popen[bytes]) -> None:
 class Cluster:
     master_url: str
     web_url: str
+
+    def policy_spark(self) -> dict[str, Any]:
+        """The policy's `spark:` section for this cluster: one small executor on each worker."""
+        return {
+            "master": self.master_url,
+            "conf": {
+                "spark.executor.cores": "1",
+                "spark.executor.memory": "512m",
+                "spark.cores.max": "2",  # one executor on each worker
+                "spark.sql.shuffle.partitions": "4",
+                "spark.driver.host": HOST,
+            },
+        }
 
 
 def alive_workers(web_url: str) -> int:

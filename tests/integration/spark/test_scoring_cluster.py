@@ -89,16 +89,7 @@ def _same_as_pandas(policy: Path, spark: dict[str, Any], name: str) -> None:
 def test_scoring_on_a_standalone_cluster(tmp_path: Path) -> None:
     policy = _project(tmp_path / "project")
     with standalone_cluster(tmp_path / "cluster") as cluster:
-        spark = {
-            "master": cluster.master_url,
-            "conf": {
-                "spark.executor.cores": "1",
-                "spark.executor.memory": "512m",
-                "spark.cores.max": "2",  # one executor on each worker
-                "spark.sql.shuffle.partitions": "4",
-                "spark.driver.host": "127.0.0.1",
-            },
-        }
+        spark = cluster.policy_spark()
         _same_as_pandas(policy, spark, "cluster")
     # each worker's executor fetched both models and the champion's external data
     for work in sorted((tmp_path / "cluster").glob("work-*")):

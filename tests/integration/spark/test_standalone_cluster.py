@@ -101,16 +101,7 @@ def _same_as_pandas(policy: Path, spark: dict[str, Any], name: str) -> dict[str,
 def test_check_on_a_standalone_cluster_equals_pandas(tmp_path: Path) -> None:
     policy = basic_project(tmp_path / "project", GATES, n=3000)
     with standalone_cluster(tmp_path / "cluster") as cluster:
-        spark = {
-            "master": cluster.master_url,
-            "conf": {
-                "spark.executor.cores": "1",
-                "spark.executor.memory": "512m",
-                "spark.cores.max": "2",  # one executor on each worker
-                "spark.sql.shuffle.partitions": "4",
-                "spark.driver.host": "127.0.0.1",
-            },
-        }
+        spark = cluster.policy_spark()
         on_spark = _same_as_pandas(policy, spark, "cluster")
         executors = _executors_seen(tmp_path / "cluster")
     assert executors == 2, "the jobs must have run on both workers' executors"
