@@ -7,6 +7,8 @@ the executors) reuse this fixture by name; the engine reuses the active session 
 
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +34,9 @@ TEST_CONF = {
 def spark_session() -> Iterator[SparkSession]:
     from pyspark.sql import SparkSession
 
+    # Workers run this interpreter, as the engine arranges for a local master: Spark's default,
+    # `python3` on PATH, is the venv's only when it is activated (not under `make test`).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master("local[2]").appName("mlops-gate-tests")
     for key, value in TEST_CONF.items():
         builder = builder.config(key, value)
