@@ -35,12 +35,19 @@ def spark_session() -> Iterator[SparkSession]:
     from pyspark.sql import SparkSession
 
     # Workers run this interpreter, as the engine arranges for a local master: Spark's default,
-    # `python3` on PATH, is the venv's only when it is activated (not under `make test`).
+    # `python3` on PATH, is the venv's only when it is activated (not under `make test`). The
+    # context reads PYSPARK_PYTHON once, at its start; the variable is put back afterwards so the
+    # CLI's subprocesses in other tests see the environment the user's shell gives them.
+    previous = os.environ.get("PYSPARK_PYTHON")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.master("local[2]").appName("mlops-gate-tests")
-    for key, value in TEST_CONF.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    try:
+        builder = SparkSession.builder.master("local[2]").appName("mlops-gate-tests")
+        for key, value in TEST_CONF.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+    finally:
+        if previous is None:
+            os.environ.pop("PYSPARK_PYTHON", None)
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

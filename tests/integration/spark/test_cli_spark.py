@@ -5,7 +5,6 @@ unreachable cluster is one line and exit 2 within the deadline."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -126,12 +125,16 @@ def _metric_project(root: Path, **spark: object) -> Path:
 
 
 @pytest.mark.slow
-def test_local_workers_run_this_interpreter(tmp_path: Path) -> None:
+def test_local_workers_run_this_interpreter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Found by `make example-spark`: Spark's workers ran `python3` from PATH (no pyarrow there),
     and every gate scored on them was an internal error. On a local master they now run the
     interpreter mlops-gate runs in, unless PYSPARK_PYTHON says otherwise."""
     policy = _metric_project(tmp_path)
-    assert "PYSPARK_PYTHON" not in os.environ  # Spark's default then is `python3` on PATH
+    # Unset for the CLI (whatever another test or the shell set): Spark's default is then
+    # `python3` on PATH.
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
     done = run_cli("check", policy.name, "--no-cache", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "internal error" not in done.stdout + done.stderr
