@@ -15,6 +15,9 @@ from mlops_gate.github.client import GitHubError
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _PULL_REF = re.compile(r"^refs/pull/(\d+)/(?:merge|head)$")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
+# The HTML report's artifact, as `actions/upload-artifact` v4 gives it (its `artifact-id`
+# output): the action sets it for the step that posts, so the comment links the report itself.
+ARTIFACT_ENV = "MLOPS_GATE_REPORT_ARTIFACT_ID"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class GitHubContext:
     server_url: str = "https://github.com"
     run_id: str | None = None
     workspace: Path | None = None
+    report_artifact_id: str | None = None
 
     @property
     def run_url(self) -> str | None:
@@ -34,6 +38,17 @@ class GitHubContext:
         if not self.run_id:
             return None
         return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+
+    @property
+    def report_url(self) -> str | None:
+        """Where a reviewer gets the HTML report: its artifact's page when the artifact is known
+        (a direct download), else the run's list of artifacts; None outside a workflow run."""
+        run = self.run_url
+        if run is None:
+            return None
+        if self.report_artifact_id:
+            return f"{run}/artifacts/{self.report_artifact_id}"
+        return f"{run}#artifacts"
 
     def repo_path(self, path: str) -> str:
         return repo_path(path, self.workspace)
@@ -68,6 +83,7 @@ def from_env(
     if head is not None and not _SHA.match(head):
         raise GitHubError(f"not a commit sha: {head!r}")
     workspace = env.get("GITHUB_WORKSPACE")
+    artifact = env.get(ARTIFACT_ENV, "").strip()
     return GitHubContext(
         repository=repository,
         sha=head,
@@ -75,6 +91,8 @@ def from_env(
         server_url=(env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
         run_id=env.get("GITHUB_RUN_ID") or None,
         workspace=Path(workspace) if workspace else None,
+        # Anything but an id (digits) is not used in a link: the run's artifacts list instead.
+        report_artifact_id=artifact if artifact.isascii() and artifact.isdigit() else None,
     )
 
 

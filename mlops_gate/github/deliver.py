@@ -83,14 +83,12 @@ def feed_actions(
 
 
 def _summary(report: CheckReport, env: Mapping[str, str]) -> str:
-    """The PR-comment Markdown without its hidden parts, linking the run's artifacts."""
+    """The PR-comment Markdown without its hidden parts, linking the HTML report."""
     from mlops_gate.github.context import from_env
     from mlops_gate.reports import pr_comment
 
     try:
-        run_url = from_env(env).run_url
+        report_url = from_env(env).report_url
     except GitHubError:  # no usable GITHUB_REPOSITORY: a summary without the link
-        run_url = None
-    return pr_comment.render(
-        report, sticky=False, report_url=f"{run_url}#artifacts" if run_url else None
-    )
+        report_url = None
+    return pr_comment.render(report, sticky=False, report_url=report_url)

@@ -120,7 +120,7 @@ def post_comment(
     sticky = StickyComment(client, context.repository, number, report.policy_name, author)
     found = sticky.find()
     body = pr_comment.render(
-        report, previous=sticky.previous(found), sha=context.sha, report_url=_report_url(context)
+        report, previous=sticky.previous(found), sha=context.sha, report_url=context.report_url
     )
     return sticky.publish(body, found)
 
@@ -130,9 +130,5 @@ def post_check_run(
 ) -> int:
     """Create the check run on `sha`, annotating the policy file as it sits in the repository."""
     policy_file = context.repo_path(report.policy_path)
-    run = checks.content(report, policy_file, _report_url(context))
+    run = checks.content(report, policy_file, context.report_url)
     return checks.post(client, context.repository, sha, run)
-
-
-def _report_url(context: GitHubContext) -> str | None:
-    return f"{context.run_url}#artifacts" if context.run_url else None

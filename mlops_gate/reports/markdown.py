@@ -8,6 +8,7 @@ from mlops_gate.render.escape import markdown_text
 from mlops_gate.render.formatting import (
     VARIANTS_NOTE,
     VERDICT_ICONS,
+    by_severity,
     counts,
     delta,
     measured,
@@ -37,15 +38,16 @@ def render(report: CheckReport) -> str:
     ]
     if report.model_sha256:
         lines += [f"Model `{report.model_sha256[:12]}` · policy `{report.policy_sha256[:12]}`", ""]
-    lines += gate_table(report.gates)
-    notes = [gate for gate in report.gates if gate.verdict is not Verdict.PASS and gate.message]
+    gates = by_severity(report.gates)  # what needs the reader first, as in every report
+    lines += gate_table(gates)
+    notes = [gate for gate in gates if gate.verdict is not Verdict.PASS and gate.message]
     if notes:
         lines += ["", "### Details", ""]
         for gate in notes:
             message = markdown_text(gate.message, limit=1000)
             lines.append(f"- **{markdown_text(gate.id)}** ({gate.verdict.value}): {message}")
     lines += variants_section(report)
-    lines += breakdowns(report.gates)
+    lines += breakdowns(gates)
     return "\n".join(lines) + "\n"
 
 
@@ -83,22 +85,37 @@ def variants_section(report: CheckReport) -> list[str]:
     return lines
 
 
-def gate_table(gates: list[GateResult], baseline_label: str = "baseline") -> list[str]:
-    """The gate table: value, threshold, baseline (the champion), delta and verdict per gate."""
-    header = f"| gate | value | threshold | {baseline_label} | Δ | verdict |"
-    return [header, "|---|---:|---:|---:|---:|---|", *(_row(gate) for gate in gates)]
+# The gate table's columns; a column no gate fills (no champion on a first run, no threshold on
+# any gate) is left out, and a gate without a value in a kept column gets an empty cell, not "—",
+# so the eye lands on the numbers that exist (issue 17).
+HEADER = ("gate", "value", "threshold", "champion", "Δ", "verdict")
+ALIGN = ("---", "---:", "---:", "---:", "---:", "---")
+ALWAYS = (0, 5)  # the gate and its verdict
 
 
-def _row(gate: GateResult) -> str:
-    cells = [
-        markdown_text(gate.id),
-        measured(gate, gate.value),
-        markdown_text(threshold(gate)),
-        measured(gate, gate.baseline_value),
-        delta(gate),
-        f"{VERDICT_ICONS[gate.verdict]} {gate.verdict.value}",
+def gate_table(gates: list[GateResult]) -> list[str]:
+    """Markdown table lines for `gates`, in the order given (the caller puts failures first)."""
+    rows = [_cells(gate) for gate in gates]
+    keep = [i for i in range(len(HEADER)) if i in ALWAYS or any(row[i] for row in rows)]
+    return [
+        "| " + " | ".join(HEADER[i] for i in keep) + " |",
+        "|" + "|".join(ALIGN[i] for i in keep) + "|",
+        *("| " + " | ".join(row[i] for i in keep) + " |" for row in rows),
     ]
-    return "| " + " | ".join(cells) + " |"
+
+
+def _cells(gate: GateResult) -> tuple[str, ...]:
+    def blank(text: str) -> str:
+        return "" if text == "—" else text
+
+    return (
+        markdown_text(gate.id),
+        blank(measured(gate, gate.value)),
+        blank(markdown_text(threshold(gate))),
+        blank(measured(gate, gate.baseline_value)),
+        blank(delta(gate)),
+        f"{VERDICT_ICONS[gate.verdict]} {gate.verdict.value}",
+    )
 
 
 def breakdowns(gates: list[GateResult], max_rows: int | None = None) -> list[str]:

@@ -23,8 +23,7 @@ from mlops_gate.render.formatting import (
 )
 from mlops_gate.report import CheckReport
 from mlops_gate.reports import mermaid, snapshot
-from mlops_gate.reports.comment_table import gate_table
-from mlops_gate.reports.markdown import breakdowns, variants_section
+from mlops_gate.reports.markdown import breakdowns, gate_table, variants_section
 from mlops_gate.reports.snapshot import Snapshot
 from mlops_gate.results import ADVISORY_NOTE, SELECTED_NOTE, GateResult, Verdict
 
@@ -51,8 +50,8 @@ def render(
     """The comment body. `previous` is the snapshot read from the comment this one replaces.
 
     `sticky=False` leaves out the hidden marker and snapshot (for the job summary and check runs).
-    `report_url` links the HTML report: its artifact (`artifact_url`) when the artifact id is known,
-    else the workflow run whose artifacts hold it. Failing gates come first everywhere.
+    `report_url` links the HTML report (`GitHubContext.report_url`: its artifact when known, else
+    the workflow run whose artifacts hold it). Failing gates come first everywhere.
     """
     gates = by_severity(report.gates)
     head = [*_headline(report, sha), *_notices(report), "", *gate_table(gates)]
@@ -163,15 +162,6 @@ def _notes(gates: list[GateResult]) -> list[str]:
         message = markdown_text(gate.message, limit=1000)
         lines.append(f"- **{markdown_text(gate.id)}** ({_icon(gate.verdict)}): {message}")
     return lines
-
-
-def artifact_url(server: str, repository: str, run_id: str, artifact_id: str | None) -> str:
-    """Where a reviewer downloads the HTML report: the artifact itself when its id is known
-    (`actions/upload-artifact` v4 gives it as the `artifact-id` output), else the run's list."""
-    run = f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}"
-    if artifact_id and artifact_id.isdigit():
-        return f"{run}/artifacts/{artifact_id}"
-    return f"{run}#artifacts"
 
 
 def _notices(report: CheckReport) -> list[str]:

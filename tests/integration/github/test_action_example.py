@@ -29,11 +29,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.github.conftest import BOT, BOT_TOKEN, PR, actions_env
+from tests.integration.github.conftest import BOT, BOT_TOKEN, PR, REPOSITORY, actions_env
 from tests.integration.github.fake_github import FakeGitHub
 from tests.integration.serving_thread import serving
 from tests.support import REPO, run_cli
-from tests.unit.github.composite import ActionRun, Runner, run_action
+from tests.unit.github.composite import ActionRun, Runner, Used, run_action
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -44,6 +44,7 @@ INPUTS = {"policy": "mlops-gate.yaml", "working-directory": "examples/credit-ris
 # The action installs before it posts: a first install fills a venv for minutes, past the fake
 # server's usual 120 s lifetime.
 ACTION_LIFETIME_S = 1200.0
+ARTIFACT_ID = "4242"  # what upload-artifact gives as its `artifact-id` output
 
 
 @pytest.fixture
@@ -148,13 +149,14 @@ def run_in_runner(
     event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
     uploaded = tmp_path / "artifacts"
 
-    def setup_python(_: dict[str, str]) -> dict[str, str]:
-        return {"PATH": env["PATH"]}  # the venv is first on it already
+    def setup_python(_: dict[str, str]) -> Used:
+        return Used({"PATH": env["PATH"]})  # the venv is first on it already
 
-    def upload(spec: dict[str, str]) -> dict[str, str]:
-        if Path(spec["path"]).is_dir():
-            shutil.copytree(spec["path"], uploaded / spec["name"])
-        return {}
+    def upload(spec: dict[str, str]) -> Used:
+        if not Path(spec["path"]).is_dir():
+            return Used()
+        shutil.copytree(spec["path"], uploaded / spec["name"])
+        return Used(outputs={"artifact-id": ARTIFACT_ID})
 
     runner = Runner(
         env,
@@ -192,8 +194,15 @@ def test_the_action_passes_a_passing_model_without_mlflow_and_says_it_did_not_re
     assert "PASS credit-risk" in gate.stdout
     assert "(exit 0)" in gate.stdout
     assert "PASS · mlops-gate · credit" in gate.summary  # the job summary
-    assert len(github.comments_on(PR)) == 1
     assert (tmp_path / "artifacts" / "mlops-gate-report" / "report.html").is_file()
+    # Posted once, after the upload: the comment and the check run link the artifact itself.
+    link = f"https://github.com/{REPOSITORY}/actions/runs/42/artifacts/{ARTIFACT_ID}"
+    (comment,) = github.comments_on(PR)
+    assert f"[Full HTML report]({link})" in comment["body"]
+    (run,) = github.state.check_runs.values()
+    assert link in run["output"]["summary"]
+    assert done.step("Post the report").conclusion == "success"
+    assert "posted: " in done.step("Post the report").stderr
 
 
 def test_the_action_with_record_required_exits_2_and_its_outputs_say_2(
@@ -209,6 +218,24 @@ def test_the_action_with_record_required_exits_2_and_its_outputs_say_2(
     said = [line for line in gate.stderr.splitlines() if "record" in line]
     assert said == [f"error: could not record the run (--record required): {NO_MLFLOW}"]
     assert "(exit 2)" in gate.stdout
+
+
+def test_a_passing_model_whose_report_cannot_be_posted_exits_2(
+    github: FakeGitHub, workspace: Path, checkout: Path, runner_python: Path, tmp_path: Path
+) -> None:
+    """The post is its own step now (after the upload); a refused post still turns a pass into 2,
+    as `check --comment` did, and the action's outputs say 2."""
+    github.fail_next("POST", f"/repos/{REPOSITORY}/issues/{PR}/comments", 422, times=10)
+    done = run_in_runner(github, workspace, checkout, runner_python, tmp_path, record="off")
+    log = done.stdout() + done.stderr()
+    assert done.step("Gate the model").outputs["code"] == "0", log
+    post = done.step("Post the report")
+    assert "::error title=mlops-gate::the gates passed but the report could not be posted" in (
+        post.stdout
+    ), log
+    assert done.exit_code == 2, log
+    assert done.outputs["exit-code"] == "2"
+    assert done.outputs["verdict"] == "pass"
 
 
 def test_the_pre_commit_hook_passes_the_example_policy(

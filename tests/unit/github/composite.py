@@ -8,7 +8,7 @@ step's `env:`, and its own `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` files, wh
 `${{ }}` expressions are evaluated as the runner does for the forms action.yml uses
 (expressions.py): any other form raises, so the action cannot grow an expression that these
 tests would silently misread. `uses:` steps are handed to the caller's handlers (setup-python
-puts an interpreter first on PATH; upload-artifact copies).
+puts an interpreter first on PATH; upload-artifact copies and gives the artifact's id).
 """
 
 from __future__ import annotations
@@ -27,8 +27,18 @@ from tests.unit.github.expressions import condition, evaluate
 
 REPO = Path(__file__).resolve().parents[3]
 ACTION = REPO / "action.yml"
-# A `uses:` handler gets the step's evaluated `with:` and returns variables to set for the job.
-UsesHandler = Callable[[dict[str, str]], dict[str, str]]
+
+
+@dataclass
+class Used:
+    """What a `uses:` step did: variables it set for the later steps, and its outputs."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+# A `uses:` handler gets the step's evaluated `with:`.
+UsesHandler = Callable[[dict[str, str]], Used]
 
 
 @dataclass
@@ -116,11 +126,13 @@ def run_action(
             done.append(StepRun(name, "skipped"))
             continue
         if "uses" in step:
-            handler = runner.uses[step["uses"].split("@")[0]]
-            env.update(handler(_evaluated(step.get("with", {}), context)))
-            done.append(StepRun(name, "success"))
-            continue
-        result = _run_step(runner, step, name, env, context, index)
+            used = runner.uses[step["uses"].split("@")[0]](
+                _evaluated(step.get("with", {}), context)
+            )
+            env.update(used.env)
+            result = StepRun(name, "success", used.outputs)
+        else:
+            result = _run_step(runner, step, name, env, context, index)
         done.append(result)
         if "id" in step:
             context["steps"][step["id"]] = {"outputs": result.outputs}

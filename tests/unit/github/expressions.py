@@ -1,5 +1,5 @@
 """GitHub Actions' `${{ }}` expressions, for the forms action.yml uses: context paths (`inputs.x`,
-`steps.gate.outputs.code`, `github.event...`), 'string literals', `||`, `==`, `!=` and the status
+`steps.gate.outputs.code`, `github.event...`), 'string literals', `||`, `&&`, `==`, `!=` and the status
 functions `always()`, `success()`, `failure()`. Any other form raises `ValueError`.
 """
 
@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-TOKEN = re.compile(r"\s*(?:(\|\||==|!=|\(\))|'((?:[^']|'')*)'|([A-Za-z_][\w.-]*))")
+TOKEN = re.compile(r"\s*(?:(\|\||&&|==|!=|\(\))|'((?:[^']|'')*)'|([A-Za-z_][\w.-]*))")
 
 
 def condition(text: str, context: dict[str, Any], state: str = "success") -> bool:
@@ -34,7 +34,8 @@ def evaluate(text: str, context: dict[str, Any]) -> str:
 
 
 class _Expression:
-    """`a || b`, `a == b`, `a != b` over context paths, 'literals' and status functions."""
+    """`a || b`, `a && b` (binding tighter, as in GitHub's grammar), `a == b`, `a != b` over
+    context paths, 'literals' and status functions; `||` and `&&` give an operand, as GitHub's do."""
 
     def __init__(self, text: str, context: dict[str, Any], status: dict[str, bool]) -> None:
         self.tokens = self._tokenize(text)
@@ -55,13 +56,21 @@ class _Expression:
         return tokens
 
     def parse(self) -> Any:
-        value = self._comparison()
+        value = self._conjunction()
         while self.tokens and self.tokens[0] == ("op", "||"):
             self.tokens.pop(0)
-            other = self._comparison()
+            other = self._conjunction()
             value = value if _truthy(value) else other
         if self.tokens:
             raise ValueError(f"expression not simulated: unexpected {self.tokens[0]}")
+        return value
+
+    def _conjunction(self) -> Any:
+        value = self._comparison()
+        while self.tokens and self.tokens[0] == ("op", "&&"):
+            self.tokens.pop(0)
+            other = self._comparison()
+            value = other if _truthy(value) else value
         return value
 
     def _comparison(self) -> Any:

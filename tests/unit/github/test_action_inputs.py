@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.unit.github.composite import REPO, Runner, load_action, run_action
+from tests.unit.github.composite import REPO, Runner, Used, load_action, run_action
 from tests.unit.github.expressions import condition, evaluate
 
 EXTRAS = sorted(
@@ -34,8 +34,8 @@ def runner(tmp_path: Path, action_path: Path = REPO) -> Runner:
         tmp_path / "temp",
         action_path=action_path,
         uses={
-            "actions/setup-python": lambda _: {"PATH": f"{python}{os.pathsep}{env['PATH']}"},
-            "actions/upload-artifact": lambda _: {},
+            "actions/setup-python": lambda _: Used({"PATH": f"{python}{os.pathsep}{env['PATH']}"}),
+            "actions/upload-artifact": lambda _: Used(outputs={"artifact-id": "1"}),
         },
     )
 
@@ -124,6 +124,11 @@ def test_expressions_as_the_runner_reads_them() -> None:
     assert not condition("steps.inputs.outputs.code == ''", context, state="failure")
     assert condition("always()", context, state="failure")
     assert condition("${{ inputs.record == 'AUTO' }}", context)  # case-insensitive, as GitHub's
+    # `&&` binds tighter than `||` and gives an operand, as GitHub's does.
+    assert condition("always() && steps.gate.outputs.code != ''", context, state="failure")
+    assert not condition("always() && steps.inputs.outputs.code != ''", context, state="failure")
+    assert evaluate("${{ inputs.record && steps.gate.outputs.code }}", context) == "0"
+    assert evaluate("${{ steps.inputs.outputs.code && 'x' || 'y' }}", context) == "y"
     with pytest.raises(ValueError, match="not simulated"):
         evaluate("${{ fromJSON(inputs.record) }}", context)
     with pytest.raises(ValueError, match="context not simulated"):

@@ -80,7 +80,9 @@ def test_action_interface() -> None:
     }
     assert set(action["outputs"]) == {"verdict", "exit-code", "report"}
     for name, spec in action["outputs"].items():
-        assert spec["value"].startswith("${{ steps.gate.outputs."), name
+        assert spec["value"].startswith(("${{ steps.gate.outputs.", "${{ steps.post.outputs.")), (
+            name
+        )
     run_steps = [s for s in action["runs"]["steps"] if "run" in s]
     assert all(s.get("shell") == "bash" for s in run_steps)  # composite steps must name a shell
     names = [s.get("uses", "").split("@")[0] for s in action["runs"]["steps"]]

@@ -121,13 +121,22 @@ def test_what_changed_carries_units() -> None:
 
 
 def test_the_link_goes_to_the_artifact_when_its_id_is_known() -> None:
-    url = pr_comment.artifact_url("https://github.com", "o/r", "42", "1234")
+    from mlops_gate.github.context import ARTIFACT_ENV, from_env
+
+    env = {"GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "42"}
+    url = from_env({**env, ARTIFACT_ENV: "1234"}).report_url
     assert url == "https://github.com/o/r/actions/runs/42/artifacts/1234"
-    fallback = pr_comment.artifact_url("https://github.com/", "o/r", "42", None)
-    assert fallback == "https://github.com/o/r/actions/runs/42#artifacts"
-    assert pr_comment.artifact_url("https://x", "o/r", "42", "1 OR 1") == fallback.replace(
-        "https://github.com", "https://x"
-    )
+    fallback = "https://github.com/o/r/actions/runs/42#artifacts"
+    assert from_env(env).report_url == fallback
+    for hostile in (
+        "1 OR 1",
+        "12/../../x",
+        "\uff11\uff12",
+        " ",
+        "-1",
+    ):  # never pasted into the link
+        assert from_env({**env, ARTIFACT_ENV: hostile}).report_url == fallback
+    assert from_env({"GITHUB_REPOSITORY": "o/r", ARTIFACT_ENV: "9"}).report_url is None  # no run
     body = pr_comment.render(full_report(), report_url=url)
     assert f"[Full HTML report]({url}) (the artifact, a zip download)" in body
 

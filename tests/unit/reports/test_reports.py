@@ -77,6 +77,26 @@ def test_markdown_report_has_table_and_escaped_breakdown() -> None:
     assert all(line.count(" | ") == line.replace("\\|", "").count(" | ") for line in table_rows)
 
 
+def test_markdown_report_puts_failures_first_and_drops_filler() -> None:
+    """report.md reads as the PR comment and the HTML do (issue 17): failing, then erroring
+    gates first, and no column of dashes where no gate has a champion."""
+    text = markdown.render(_report())
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "verdict" not in line]
+    order = [row.split(" | ")[0].removeprefix("| ") for row in rows[:4]]
+    assert order == ["drift", "latency:cuda:p95", "metric:f1", "bias:sex"]
+    assert "| latency:cuda:p95 |  |  |  |  | ⛔ error |" in text  # empty cells, not "—"
+    details = text.split("### Details", 1)[1]
+    assert details.index("**drift**") < details.index("**latency:cuda:p95**")
+    first_run = CheckReport(
+        policy_name="fraud",
+        policy_path="p.yaml",
+        policy_sha256="0" * 64,
+        gates=[g for g in _report().gates if g.baseline_value is None],
+    )
+    header = markdown.render(first_run).split("\n")[4]
+    assert header == "| gate | value | threshold | verdict |"  # no champion, no Δ
+
+
 def test_junit_distinguishes_failures_errors_skips() -> None:
     root = ET.fromstring(junit.render(_report()))
     suite = root.find("testsuite")
