@@ -30,8 +30,8 @@ class GateConfig(StrictModel):
     """Fields every gate has. Subclasses add `type: Literal[...]` and their own settings.
 
     `id` is filled in once, when the policy is loaded (`policy.loader`): explicit ids as written,
-    derived ones from `default_id()` made unique in policy order. Code after loading reads
-    `gate_id`, never `default_id()`.
+    derived ones from `derived_id(policy)` (by default `default_id()`) made unique in policy
+    order. Code after loading reads `gate_id`, never `default_id()`.
     """
 
     id: str | None = Field(
@@ -59,6 +59,11 @@ class GateConfig(StrictModel):
 
     def default_id(self) -> str:
         return self.type
+
+    def derived_id(self, policy: Any) -> str:
+        """The id the loader derives for this gate in `policy`: `default_id()`, unless the rest
+        of the policy changes what the gate measures (a generation model's `latency`)."""
+        return self.default_id()
 
     def required_inputs(self) -> frozenset[str]:
         """Inputs this configuration needs (may depend on its settings)."""

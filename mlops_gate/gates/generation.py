@@ -30,7 +30,12 @@ class EvalRow:
 
 @dataclass(frozen=True)
 class Reply:
-    """One answer of a model: `text`, or `error` when the call failed after its retries."""
+    """One answer of a model: `text`, or `error` when the call failed after its retries.
+
+    A `cached` answer carries the usage and `latency_s` recorded when it was generated (None for
+    an entry stored before timings were kept); `latency_s` is None too for an answer read from
+    an `outputs:` file, or that failed.
+    """
 
     text: str | None
     error: str | None = None
@@ -127,16 +132,27 @@ def call_usage(replies: Sequence[Reply], price: Price | None) -> dict[str, Any]:
     latencies = sorted(r.latency_s for r in made if r.latency_s is not None)
     if latencies:
         found["latency_ms"] = {f"p{q}": _percentile(latencies, q) * 1000 for q in (50, 95, 99)}
-        total_tokens = sum(r.completion_tokens or 0 for r in made)
-        busy = sum(latencies)
-        found["completion_tokens_per_s"] = total_tokens / busy if busy > 0 else None
+        found["completion_tokens_per_s"] = _tokens_per_s(made)
     return found
 
 
 def _cost(replies: Sequence[Reply], price: Price) -> float:
+    from mlops_gate.metrics.request_usage import cost
+
     prompt = sum(r.prompt_tokens or 0 for r in replies if r.text is not None)
     completion = sum(r.completion_tokens or 0 for r in replies if r.text is not None)
-    return (prompt * price.input + completion * price.output) / 1e6
+    return cost(prompt, completion, price.input, price.output)
+
+
+def _tokens_per_s(made: Sequence[Reply]) -> float | None:
+    from mlops_gate.metrics.errors import MetricUndefined
+    from mlops_gate.metrics.request_usage import tokens_per_second
+
+    timed = [(r.completion_tokens or 0, r.latency_s) for r in made if r.latency_s is not None]
+    try:
+        return tokens_per_second([t for t, _ in timed], [s for _, s in timed])
+    except MetricUndefined:
+        return None
 
 
 def _percentile(values: list[float], q: int) -> float:

@@ -1,6 +1,7 @@
 """`latency` gate: per-call inference time of the shipped ONNX artifact on CPU or CUDA.
 
-How and why it measures what it does is in docs/latency.md.
+How and why it measures what it does is in docs/latency.md. For a generation model it times the
+model's requests to its endpoint instead: gates/request_latency.py (docs/llm.md).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-from mlops_gate.gates.base import GateConfig
+from mlops_gate.gates import request_latency
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,11 +25,13 @@ if TYPE_CHECKING:
     from mlops_gate.results import GateResult, Verdict
 
 
-class Config(GateConfig):
+class Config(request_latency.RequestFields):
     """Latency percentile after warm-up; against a baseline, interleaved calls and their ratio.
 
     `max_ms`, `warn_ms` and `1 + max_regression` are inclusive limits, compared with a tolerance
-    of a few ulps (`gates/base.py`).
+    of a few ulps (`gates/base.py`). For a generation model (docs/llm.md): the percentile of its
+    requests' times, with `max_cost`, `max_cost_per_request` and `min_tokens_per_s`; id
+    `latency:endpoint:p<percentile>`.
     """
 
     type: Literal["latency"]
@@ -69,8 +72,11 @@ class Config(GateConfig):
 
     @model_validator(mode="after")
     def _limits(self) -> Config:
-        if self.max_ms is None and self.max_regression is None:
-            raise ValueError("set max_ms, max_regression or both")
+        if self.max_ms is None and self.max_regression is None and not self.request_limits():
+            raise ValueError(
+                "set max_ms, max_regression or both (a generation model: or max_cost, "
+                "max_cost_per_request, min_tokens_per_s)"
+            )
         if self.warn_ms is not None and self.max_ms is not None and self.warn_ms > self.max_ms:
             raise ValueError("warn_ms is greater than max_ms")
         return self
@@ -82,6 +88,8 @@ def evaluate(config: Config, context: GateContext) -> GateResult:
     from mlops_gate.gates.latency_calls import prepare
     from mlops_gate.results import GateResult, Verdict
 
+    if context.task == "generation":  # the model's requests to its endpoint, not an ONNX session
+        return request_latency.evaluate(config, context)
     model = _checked(context.model("model"), config)
     try:
         model = _on_device(model, config)

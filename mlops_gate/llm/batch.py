@@ -1,8 +1,9 @@
 """Many calls at once: at most `concurrency` in flight, all within one total deadline, cached.
 
 Each prompt gets a `Reply`: the answer (from the cache when an identical call was answered
-before), or the reason it has none. A failed call does not stop the others; the caller decides
-what a missing answer means (for the gates: `error`, never a dropped row).
+before, with the usage and wall time recorded then), or the reason it has none. A failed call
+does not stop the others; the caller decides what a missing answer means (for the gates:
+`error`, never a dropped row).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def _reply(
         return Reply(
             text=hit.text,
             cached=True,
+            latency_s=hit.latency_s,  # as recorded when the answer was generated
             prompt_tokens=hit.prompt_tokens,
             completion_tokens=hit.completion_tokens,
         )

@@ -5,6 +5,11 @@ the params: change any of them and the call is made again. Only complete answers
 (`finish_reason` "stop", or none given); a failed call, a truncated answer ("length") or a
 filtered one is never stored. The token is not part of the key and never written.
 
+An entry also keeps the answer's token usage and the wall time of the call that produced it:
+a re-run answered from the cache costs nothing and still reports the latency, tokens and cost
+of the requests as they were made (the `latency` gate of a generation model). An entry written
+before timings were kept has none (`latency_s` None), and the gate says so instead of guessing.
+
 `.mlops-gate/` is in the work tree, where a pull request could commit an answer under a key it
 can compute: an entry is believed only when sealed with this machine's key (`trust.py`) for the
 same key; any other entry is deleted and the call made. Without a usable machine key nothing is
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -85,6 +91,7 @@ class CallCache:
                 finish_reason=answer.get("finish_reason"),
                 prompt_tokens=answer.get("prompt_tokens"),
                 completion_tokens=answer.get("completion_tokens"),
+                latency_s=_seconds(answer.get("latency_s")),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -99,8 +106,16 @@ class CallCache:
             "finish_reason": completion.finish_reason,
             "prompt_tokens": completion.prompt_tokens,
             "completion_tokens": completion.completion_tokens,
+            "latency_s": completion.latency_s,
         }
         entry = {"schema": SCHEMA, "key": key, "answer": answer}
         with contextlib.suppress(OSError, ValueError, TypeError):
             sealed = trust.seal(self._secret, PURPOSE, entry)
             atomic_write_text(self.root / f"{key}.json", json.dumps(sealed) + "\n")
+
+
+def _seconds(value: object) -> float | None:
+    """A recorded wall time: a finite number of seconds, at least 0; anything else is none."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None

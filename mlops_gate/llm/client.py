@@ -49,13 +49,14 @@ class Connection:
 
 @dataclass(frozen=True)
 class Completion:
-    """A complete answer: its text, why it stopped, its token usage and wall time."""
+    """A complete answer: its text, why it stopped, its token usage and wall time (None: not
+    measured, as in a cache entry written before timings were kept)."""
 
     text: str
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
-    latency_s: float = 0.0
+    latency_s: float | None = None
 
 
 @dataclass(frozen=True)

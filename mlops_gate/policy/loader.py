@@ -14,7 +14,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from mlops_gate.config import GateConfig
 from mlops_gate.errors import InputError, PolicyError
 from mlops_gate.fsutil import open_regular, sha256_bytes
 from mlops_gate.policy.envsubst import MissingVariable, substitute
@@ -83,7 +82,7 @@ def parse_policy(
     except ValidationError as exc:
         raise PolicyError(validation_problems(exc, model, source, display)) from None
 
-    ids = _gate_ids(policy.gates)
+    ids = _gate_ids(policy)
     problems = _cross_checks(policy, source, display) + _duplicate_ids(policy, ids, source, display)
     if problems:
         raise PolicyError(problems)
@@ -117,18 +116,18 @@ def _read_policy(path: Path) -> bytes:
     return raw
 
 
-def _gate_ids(gates: list[GateConfig]) -> tuple[str, ...]:
+def _gate_ids(policy: Policy) -> tuple[str, ...]:
     """Explicit ids as given; derived ids made unique with `#2`, `#3` in policy order.
 
     The one place gate ids are made: the loader writes them into each gate's `id`.
     """
     seen: dict[str, int] = {}
     ids = []
-    for gate in gates:
+    for gate in policy.gates:
         if gate.id is not None:
             ids.append(gate.id)
             continue
-        base = gate.default_id()
+        base = gate.derived_id(policy)
         seen[base] = seen.get(base, 0) + 1
         ids.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
     return tuple(ids)

@@ -50,7 +50,8 @@ def _spread(
 
 
 def facts(result: GateResult) -> list[str]:
-    """Throughput and the execution provider, which the percentile chart does not show."""
+    """Throughput and the execution provider, which the percentile chart does not show; for a
+    generation model's requests, tokens per second, the cost and how the requests were timed."""
     from mlops_gate.render.formatting import number
 
     details, found = result.details, []
@@ -58,4 +59,16 @@ def facts(result: GateResult) -> list[str]:
         found.append(f"throughput {number(float(details['throughput_rps']))} rows/s")
     if isinstance(details.get("provider"), str):
         found.append(f"provider {details['provider']}")
+    if isinstance(details.get("completion_tokens_per_s"), int | float):
+        found.append(f"{number(float(details['completion_tokens_per_s']))} completion tokens/s")
+    cost = details.get("cost")
+    if isinstance(cost, dict) and all(isinstance(cost.get(k), int | float) for k in _COST):
+        total, each, spent = (float(cost[k]) for k in _COST)
+        found.append(f"cost {number(total)} ({number(each)} per request; this run {number(spent)})")
+    timed = details.get("timed")
+    if isinstance(timed, dict) and all(isinstance(timed.get(k), int) for k in ("live", "recorded")):
+        found.append(f"requests timed live {timed['live']}, as recorded {timed['recorded']}")
     return found
+
+
+_COST = ("total", "per_request", "this_run")

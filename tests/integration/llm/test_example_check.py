@@ -64,6 +64,7 @@ def test_challenger_passes_and_a_rerun_costs_nothing(example: Path, local_llm: L
         "text:f1": "pass",
         "assertions": "pass",
         "judge": "pass",
+        "latency:endpoint:p95": "pass",
     }
     code, output, _ = _check(example, local_llm, "mlops-gate.yaml", "--no-cache")
     assert code == 0, output
