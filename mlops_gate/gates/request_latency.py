@@ -152,6 +152,10 @@ def latency_details(requests: Requests, percentile: float) -> tuple[float, dict[
         "p95_ms": summary.p95_ms,
         "p99_ms": summary.p99_ms,
         "mean_ms": summary.mean_ms,
+        # DESIGN.md's latency keys: one client's requests per second (1 / mean, as for an ONNX
+        # session), whatever the concurrency the outputs were generated with.
+        "throughput_rps": summary.throughput_rps,
+        "provider": "endpoint",
         "timed": {"live": requests.live, "recorded": len(requests.cached) - requests.live},
     }
 

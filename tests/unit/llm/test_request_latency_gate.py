@@ -165,6 +165,8 @@ def test_percentiles_tokens_per_second_and_cost_of_the_requests() -> None:
     assert details["p50_ms"] == pytest.approx(300.0)
     assert details["p99_ms"] == pytest.approx(float(np.percentile(SECONDS, 99)) * 1000)
     assert details["timed"] == {"live": 3, "recorded": 2}
+    assert details["provider"] == "endpoint"  # DESIGN.md's latency keys, as the ONNX gate's
+    assert details["throughput_rps"] == pytest.approx(len(SECONDS) / sum(SECONDS))
     usage = usage_details(requests, PRICE)
     assert usage["tokens"] == {"prompt": 500, "completion": 150}
     assert usage["completion_tokens_per_s"] == pytest.approx(150 / 2.0)
