@@ -266,6 +266,8 @@ def test_the_report_shows_tokens_per_second_the_cost_and_how_requests_were_timed
         details=details,
     )
     assert facts(result) == [
+        "throughput 2.5 rows/s",
+        "provider endpoint",
         "75 completion tokens/s",
         "cost 1.65e-04 (3.30e-05 per request; this run 1.44e-04)",
         "requests timed live 4, as recorded 1",
