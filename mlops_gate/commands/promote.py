@@ -1,5 +1,10 @@
 """`mlops-gate promote` (and `--rollback`): move the registry alias, only on passing evidence.
 
+An ONNX model is registered as a model version; a generation model's prompt template goes into
+MLflow's prompt registry, and a generation model known only by its `outputs:` file into a model
+version holding the release (docs/registry.md, docs/llm.md). History and rollback work the same
+on each.
+
 Each call opens the registry once, bounded by `timeout` seconds, and raises a one-line
 `MlopsGateError` (exit 2) for anything that stops it. The evidence is verified against what the
 loaded policy reads today (engine/inputs.py), never against the evidence's own list.
@@ -19,6 +24,7 @@ from mlops_gate.loaders.locate import is_registry_uri
 if TYPE_CHECKING:
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.registry.promote import PromotionResult, StepHook
+    from mlops_gate.registry.signature import ModelExample
 
 
 def promote(
@@ -29,8 +35,9 @@ def promote(
     reason: str | None = None,
     after_step: StepHook | None = None,
 ) -> PromotionResult:
-    """Promote the policy's model if `evidence_path` passed and matches today's files."""
-    from mlops_gate.commands.model_example import model_example
+    """Promote the policy's model if `evidence_path` passed and matches today's files: an ONNX
+    model as a registered model version, a generation model's prompt template into MLflow's
+    prompt registry (the pointer's store, registry/store.py)."""
     from mlops_gate.engine.inputs import shipped_inputs
     from mlops_gate.evidence import verify_evidence
     from mlops_gate.registry.from_policy import local_model_file, pointer_for, settings_for
@@ -41,20 +48,28 @@ def promote(
     model = loaded.policy.model
     if model is None:
         raise InputError(f"{loaded.path}: the policy has no `model`: nothing to promote")
-    if not (model.path.lower().endswith(".onnx") or is_registry_uri(model.path)):
+    onnx = model.task != "generation"
+    if onnx and not (model.path.lower().endswith(".onnx") or is_registry_uri(model.path)):
         raise InputError(f"{loaded.path}: promote registers ONNX models; {model.path} is not .onnx")
     with open_registry(settings_for(loaded, timeout)) as registry:
         model_file = local_model_file(registry, loaded, model.path)
         files = shipped_inputs(loaded, model_file)
         evidence = verify_evidence(evidence_path, loaded, files)
-        try:
-            example, note = model_example(loaded, evidence.model_path), None
-        except MlopsGateError as exc:  # the gates passed on this data: register all the same
-            example, note = None, f"no signature on a new version: {str(exc).splitlines()[0]}"
+        example, note = _example(loaded, evidence.model_path) if onnx else (None, None)
         result = promote_verified(
             registry, pointer, evidence, reason=reason, after_step=after_step, example=example
         )
     return result if note is None else replace(result, notes=[*result.notes, note])
+
+
+def _example(loaded: LoadedPolicy, model_path: Path) -> tuple[ModelExample | None, str | None]:
+    """The signature and input example a new ONNX version carries, or a note saying why none."""
+    from mlops_gate.commands.model_example import model_example
+
+    try:
+        return model_example(loaded, model_path), None
+    except MlopsGateError as exc:  # the gates passed on this data: register all the same
+        return None, f"no signature on a new version: {str(exc).splitlines()[0]}"
 
 
 def rollback(

@@ -93,7 +93,6 @@ def require_promotion(
     from mlops_gate.registry.from_policy import local_model_file, pointer_for, settings_for
     from mlops_gate.registry.mlflow_client import open_registry
     from mlops_gate.registry.promote import check_baseline
-    from mlops_gate.registry.versions import find_version
 
     spec = canary_spec(loaded)
     model = loaded.policy.model
@@ -103,7 +102,7 @@ def require_promotion(
         model_file = local_model_file(registry, loaded, model.path)
         evidence = verify_evidence(evidence_path, loaded, shipped_inputs(loaded, model_file))
         pointer = pointer_for(loaded)
-        version = find_version(registry, pointer.model_name, evidence.model_sha256)
+        version = pointer.store.find(registry, pointer.model_name, evidence)
         holder = pointer.holder(registry)
         if version is None or holder != version:
             raise PromotionRefused(_not_promoted(pointer, evidence, version, holder))
@@ -209,7 +208,7 @@ def conclude(
             done = replace(done, given_back=_give_back(registry, release, promoted, why))
         if done.refused is not None:
             tags = {**tags, STATUS_TAG: "error", MESSAGE_TAG: done.refused[:4000]}
-        _set_tags(registry, release, tags)
+        _set_tags(registry, release, promoted, tags)
     return done
 
 
@@ -244,22 +243,17 @@ def _give_back(
     return give_back(registry, promoted, release.version, reason)
 
 
-def _set_tags(registry: Registry, release: GatedRelease, tags: dict[str, str]) -> None:
-    for key, value in tags.items():
-        registry.call(
-            f"tag version {release.version}",
-            registry.client.set_model_version_tag,
-            release.model_name,
-            release.version,
-            key,
-            value,
-        )
+def _set_tags(
+    registry: Registry, release: GatedRelease, promoted: Pointer, tags: dict[str, str]
+) -> None:
+    """The canary's outcome on the version, through its store (a model's or a prompt's)."""
+    promoted.store.tag_version(registry, release.model_name, release.version, tags)
 
 
 def _serving_pointer(promoted: Pointer, spec: CanarySpec) -> Pointer:
     from mlops_gate.registry.pointer import Pointer
 
-    return Pointer(promoted.model_name, spec.alias)
+    return Pointer(promoted.model_name, spec.alias, store=promoted.store)
 
 
 def _not_promoted(

@@ -338,6 +338,39 @@ class AgreementTolerance(StrictModel):
     abs: float = Field(default=1e-6, ge=0, description="Absolute tolerance, in output units.")
 
 
+AgreementMetric = Literal["bleu", "chrf", "rouge1", "rouge2", "rougeL", "exact_match", "f1"]
+
+
+class AgreementSpec(StrictModel):
+    """generation: how the canary's answer and stable's to the same request are compared.
+
+    `metric`: a text gate metric, the canary's answer scored against stable's as the reference
+    (per pair, 0-1); `judge`: the id of a `judge` gate of this policy, asked pairwise, positions
+    swapped, whether the canary's answer is at least as good as stable's (1 or 0 per pair)."""
+
+    metric: AgreementMetric | None = Field(
+        default=None,
+        description="A text metric (higher is better), scored as the text gate scores it with "
+        "stable's answer as the reference; agreement is its mean over the pairs, on 0-1.",
+    )
+    judge: str | None = Field(
+        default=None,
+        description="The id of a `judge` gate of this policy (its endpoint and rubric): agreement "
+        "is the share of pairs where the judge does not prefer stable's answer in both orders.",
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> AgreementSpec:
+        if (self.metric is None) == (self.judge is None):
+            raise ValueError("set `metric` (a text metric) or `judge` (a judge gate's id), one")
+        return self
+
+    @property
+    def by(self) -> str:
+        """How agreement is measured, in words: the metric, or `judge <id>`."""
+        return self.metric if self.metric is not None else f"judge {self.judge}"
+
+
 class AnalysisSpec(StrictModel):
     """What a canary step must hold to advance; the same definitions as the offline gates."""
 
@@ -357,7 +390,13 @@ class AnalysisSpec(StrictModel):
         ge=0,
         le=1,
         description="Share of mirrored requests where canary and stable agree: the same label "
-        "(classification), predictions within `agreement_tolerance` (regression).",
+        "(classification), predictions within `agreement_tolerance` (regression); generation: "
+        "the mean agreement of the answer pairs, by `agreement`.",
+    )
+    agreement: AgreementSpec | None = Field(
+        default=None,
+        description="generation (local target): compare the two answers by a text metric "
+        "(`{metric: rougeL}`) or by a judge gate (`{judge: judge}`).",
     )
     agreement_tolerance: AgreementTolerance | None = Field(
         default=None,
@@ -496,7 +535,8 @@ class CanarySpec(StrictModel):
     )
     requests: str | None = Field(
         default=None,
-        description="local: a JSON-lines file of request rows to replay (default: data.eval).",
+        description="local: a JSON-lines file of request rows to replay (default: data.eval; "
+        "generation: rows shaped as the eval set's, `id`, `input`, `context`).",
     )
     stable: str | None = Field(
         default=None,
@@ -528,8 +568,12 @@ class CanarySpec(StrictModel):
             if task == "classification":
                 why = "applies to regression only: classifiers agree when the labels are equal"
                 problems.append((where, why))
+            elif task == "generation":
+                why = "applies to regression only: generated answers agree by `agreement`"
+                problems.append((where, why))
             elif analysis.min_agreement is None:
                 problems.append((where, "has no effect without analysis.min_agreement"))
+        problems += self._generation_problems(task)
         if self.target != "kubernetes":
             return problems
         if self.mode == "shadow" and kube.provider != "istio":
@@ -544,6 +588,30 @@ class CanarySpec(StrictModel):
                 "on the canary's live traffic"
             )
             problems.append((("kubernetes", "check_image"), why))
+        return problems
+
+    def _generation_problems(self, task: str | None) -> list[tuple[tuple[str, ...], str]]:
+        """The canary of an LLM app (docs/deploy.md, "Canary of an LLM app")."""
+        analysis = self.analysis
+        if task != "generation":
+            if analysis.agreement is not None:
+                return [(("analysis", "agreement"), "applies to model.task: generation")]
+            return []
+        problems: list[tuple[tuple[str, ...], str]] = []
+        if self.target == "kubernetes":
+            why = "a generation policy's canary runs on target local (two endpoints, one router)"
+            problems.append((("target",), why))
+        if self.stable is not None:
+            why = "a generation canary's stable side is the policy's `baseline` (prompt, endpoint)"
+            problems.append((("stable",), why))
+        if analysis.drift is not None:
+            problems.append((("analysis", "drift"), "PSI applies to tabular inputs, not text"))
+        if analysis.min_agreement is not None and analysis.agreement is None:
+            why = "generated answers agree by a text metric or a judge: set `{metric: rougeL}`"
+            problems.append((("analysis", "agreement"), f"{why} or `{{judge: <gate id>}}`"))
+        if analysis.agreement is not None and analysis.min_agreement is None:
+            why = "has no effect without analysis.min_agreement"
+            problems.append((("analysis", "agreement"), why))
         return problems
 
 

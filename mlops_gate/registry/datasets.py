@@ -83,7 +83,7 @@ def _dataset(data: DataFile, policy_name: str) -> Any:
 
 def sample(path: Path, rows: int = SCHEMA_ROWS) -> tuple[pd.DataFrame, int]:
     """(the first `rows` rows, the file's row count): a Parquet file reads one batch and its
-    footer, never the whole file; a CSV file is read whole (the project's reader)."""
+    footer, never the whole file; a CSV or JSONL file is read whole (the project's readers)."""
     if path.suffix.lower() == ".parquet":
         from pyarrow import parquet
 
@@ -92,7 +92,29 @@ def sample(path: Path, rows: int = SCHEMA_ROWS) -> tuple[pd.DataFrame, int]:
             batch = next(handle.iter_batches(batch_size=rows), None)
             if batch is not None:
                 return batch.to_pandas(), count
+    if path.suffix.lower() == ".jsonl":
+        return _jsonl_sample(path, rows)
     from mlops_gate.loaders.data import read_table
 
     frame = read_table(path)
     return frame.head(rows), len(frame)
+
+
+def _jsonl_sample(path: Path, rows: int) -> tuple[pd.DataFrame, int]:
+    """A generation policy's JSONL eval set (issue 18): a nested value (a `context` given as a
+    list of passages) becomes its JSON text, and a column of mixed types text, so that MLflow
+    infers a schema (it infers none for a column of lists and strings)."""
+    import pandas as pd
+
+    from mlops_gate.loaders.text_files import read_jsonl
+
+    found = read_jsonl(path, "data file")
+    flat = [
+        {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+        for row in found[:rows]
+    ]
+    frame = pd.DataFrame(flat)
+    for column in frame.columns:
+        if len({type(v) for v in frame[column].dropna()}) > 1:
+            frame[column] = frame[column].map(lambda v: v if v is None else str(v))
+    return frame, len(found)

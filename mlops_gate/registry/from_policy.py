@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_gate.deadline import DEFAULT_TIMEOUT_S
+from mlops_gate.errors import InputError
 from mlops_gate.loaders.locate import is_registry_uri
 from mlops_gate.registry.mlflow_client import RegistrySettings
 from mlops_gate.registry.pointer import Pointer
@@ -17,6 +18,7 @@ from mlops_gate.registry.pointer import Pointer
 if TYPE_CHECKING:
     from mlops_gate.policy.loader import LoadedPolicy
     from mlops_gate.registry.mlflow_client import Registry
+    from mlops_gate.registry.store import VersionStore
 
 
 def settings_for(loaded: LoadedPolicy, timeout: float = DEFAULT_TIMEOUT_S) -> RegistrySettings:
@@ -27,9 +29,36 @@ def settings_for(loaded: LoadedPolicy, timeout: float = DEFAULT_TIMEOUT_S) -> Re
 
 
 def pointer_for(loaded: LoadedPolicy) -> Pointer:
+    """The alias (or stage) `promote` moves, in the store its model's kind lives in."""
     from mlops_gate.policy.model import PromoteSpec
 
-    return Pointer.from_spec(loaded.policy.promote or PromoteSpec(), loaded.policy.name)
+    spec = loaded.policy.promote or PromoteSpec()
+    store = store_for(loaded)
+    if store.noun == "prompt" and spec.stage is not None:
+        raise InputError(
+            f"{loaded.path}: promote.stage does not apply to a prompt (MLflow's prompt registry "
+            "has aliases only): remove it and keep promote.alias"
+        )
+    return Pointer.from_spec(spec, loaded.policy.name, store)
+
+
+def store_for(loaded: LoadedPolicy) -> VersionStore:
+    """Where the policy's model is registered: a generation model's prompt template in MLflow's
+    prompt registry, its outputs file (no prompt) as a registered model holding the release
+    (`registry/release.py`), anything else as a registered ONNX model."""
+    from mlops_gate.registry.store import MODELS
+
+    model = loaded.policy.model
+    if model is None or model.task != "generation":
+        return MODELS
+    from mlops_gate.registry.release import Declared, generation_models
+
+    declared = Declared.from_spec(model)
+    if model.prompt is None:
+        return generation_models(declared)
+    from mlops_gate.registry.prompts import PromptVersions
+
+    return PromptVersions(declared)
 
 
 def registry_configured(loaded: LoadedPolicy) -> bool:

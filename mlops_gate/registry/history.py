@@ -2,7 +2,8 @@
 
 One tag per move, `mlops_gate.history.<alias.NAME|stage.NAME>.<seq>`, holding a JSON object: who,
 when, why, from which version to which, and the evidence sha256. One tag per move (not one growing
-JSON list) keeps every write small and independent. Moves are appended only while holding the
+JSON list) keeps every write small and independent. The tags live on the registered model, or on
+the prompt for a prompt's alias (the pointer's store, `store.py`). Moves are appended only while holding the
 promotion lock (`lock.py`), so sequence numbers do not collide.
 
 A move is written `pending` before the alias moves and marked `done` after it is read back. A run
@@ -20,8 +21,6 @@ import socket
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
-
-from mlops_gate.registry.errors import RegistryMissing
 
 if TYPE_CHECKING:
     from mlops_gate.registry.mlflow_client import Registry
@@ -76,28 +75,19 @@ def tag_key(pointer: Pointer, seq: int) -> str:
 
 def read_moves(registry: Registry, pointer: Pointer) -> list[Move]:
     """The recorded moves of `pointer`, oldest first (none when the model is not registered)."""
-    try:
-        model = registry.call(
-            f"read history of {pointer.label}",
-            registry.client.get_registered_model,
-            pointer.model_name,
-        )
-    except RegistryMissing:
-        return []
+    tags = pointer.store.tags(registry, pointer.model_name, f"read history of {pointer.label}")
     prefix = f"{PREFIX}{pointer.key}."
-    moves = [
-        Move.from_json(value) for key, value in dict(model.tags).items() if key.startswith(prefix)
-    ]
+    moves = [Move.from_json(value) for key, value in tags.items() if key.startswith(prefix)]
     return sorted((m for m in moves if m is not None), key=lambda m: m.seq)
 
 
 def write_move(registry: Registry, pointer: Pointer, move: Move) -> None:
-    registry.call(
-        f"record move #{move.seq} of {pointer.label}",
-        registry.client.set_registered_model_tag,
+    pointer.store.set_tag(
+        registry,
         pointer.model_name,
         tag_key(pointer, move.seq),
         move.to_json(),
+        f"record move #{move.seq} of {pointer.label}",
     )
 
 

@@ -4,21 +4,25 @@ Stages (`Production`, ...) are deprecated since MLflow 2.9 but still used, so th
 with an alias and a stage, the alias says who holds the role and the version is also moved to the
 stage (`archive_existing_versions` by default, so one version holds it). With a stage alone, the
 holder is the version most recently moved into that stage. Every move is read back.
+
+The alias calls go through the pointer's `store` (`store.py`): a registered model's alias, or a
+prompt's (MLflow 3's prompt registry). Stages exist for registered models only.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlops_gate.registry.errors import RegistryError, RegistryMissing
 from mlops_gate.registry.mlflow_client import normalize_version
-from mlops_gate.registry.uris import alias_version
+from mlops_gate.registry.store import MODELS
 
 if TYPE_CHECKING:
     from mlops_gate.policy.model import PromoteSpec
     from mlops_gate.registry.mlflow_client import Registry
+    from mlops_gate.registry.store import VersionStore
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,19 @@ class Pointer:
     alias: str | None
     stage: str | None = None
     archive_existing_versions: bool = True
+    store: VersionStore = field(default=MODELS, compare=False)
+    """Where the versions live: registered models (the default) or prompts (`store.py`)."""
 
     @classmethod
-    def from_spec(cls, spec: PromoteSpec, default_name: str) -> Pointer:
+    def from_spec(
+        cls, spec: PromoteSpec, default_name: str, store: VersionStore = MODELS
+    ) -> Pointer:
         return cls(
-            spec.model_name or default_name, spec.alias, spec.stage, spec.archive_existing_versions
+            spec.model_name or default_name,
+            spec.alias,
+            spec.stage,
+            spec.archive_existing_versions,
+            store,
         )
 
     @property
@@ -42,7 +54,7 @@ class Pointer:
     @property
     def label(self) -> str:
         return (
-            f"{self.model_name}@{self.alias}"
+            self.store.label(self.model_name, self.alias)
             if self.alias
             else f"{self.model_name} (stage {self.stage})"
         )
@@ -50,19 +62,13 @@ class Pointer:
     def holder(self, registry: Registry) -> str | None:
         """The version holding the role now, or `None`."""
         if self.alias:
-            return alias_version(registry, self.model_name, self.alias)
+            return self.store.holder(registry, self.model_name, self.alias)
         return self._stage_holder(registry)
 
     def move(self, registry: Registry, version: str) -> None:
         """Give the role to `version`, then read it back; a different answer is an error."""
         if self.alias:
-            registry.call(
-                f"set alias {self.label}",
-                registry.client.set_registered_model_alias,
-                self.model_name,
-                self.alias,
-                version,
-            )
+            self.store.set_alias(registry, self.model_name, self.alias, version)
             self.verify(registry, version)
         self.complete(registry, version)
         if not self.alias:
@@ -72,12 +78,7 @@ class Pointer:
         """Take the role away from `version`, leaving no holder: the alias is deleted, and with a
         stage the version is archived. Read back like a move."""
         if self.alias:
-            registry.call(
-                f"delete alias {self.label}",
-                registry.client.delete_registered_model_alias,
-                self.model_name,
-                self.alias,
-            )
+            self.store.delete_alias(registry, self.model_name, self.alias)
         if self.stage:
             archived = Pointer(self.model_name, None, "Archived", archive_existing_versions=False)
             archived.complete(registry, version)

@@ -11,7 +11,8 @@ The order is what makes a promotion safe to kill at any point and to re-run:
    the promotion this same evidence made: deploy moves the serving alias after promote moved the
    champion the check compared with), and the alias must still hold what step 2 read: otherwise
    "baseline moved; re-run check";
-6. the version is found by sha256 or registered, its tags written before any alias points at it;
+6. the version is found by its content hash or registered, its tags written before any alias
+   points at it (in the pointer's store: a registered model, or a prompt; `store.py`);
 7. the alias is re-read right before the move, the move is written `pending` in the history, the
    alias is set, read back and verified, then the stage follows and the move is marked `done`.
 
@@ -39,7 +40,6 @@ from mlops_gate.registry.history import (
 from mlops_gate.registry.lock import acquire
 from mlops_gate.registry.pointer import Pointer
 from mlops_gate.registry.uris import alias_version, parse_uri
-from mlops_gate.registry.versions import ensure_registered_model, find_version, register
 
 if TYPE_CHECKING:
     from mlops_gate.evidence import VerifiedEvidence
@@ -83,7 +83,7 @@ def promote_verified(
     """Steps 2-7 above, for evidence that `mlops_gate.evidence.verify_evidence` accepted;
     a version registered now carries the signature and input example of `example`."""
     hook = after_step or (lambda step: None)
-    ensure_registered_model(registry, pointer.model_name)
+    pointer.store.ensure(registry, pointer.model_name)
     expected = pointer.holder(registry)
     hook("locking")
     lock = acquire(registry, pointer, f"promote {evidence.model_sha256[:12]}")
@@ -117,7 +117,7 @@ def _under_lock(
             f"baseline moved; re-run check ({pointer.label} went from version "
             f"{expected or 'none'} to {holder or 'none'} while this promotion waited)"
         )
-    version, _created = register(registry, pointer.model_name, evidence, example=example)
+    version, _created = pointer.store.register(registry, pointer.model_name, evidence, example)
     hook("registered")
     _reread(registry, pointer, holder)
     why = reason or f"check passed ({evidence.gate_count} gates, policy {evidence.policy_name})"
@@ -143,10 +143,10 @@ def _already_holds(
     """An earlier run moved the alias to these bytes: finish its tags and stage, nothing else."""
     if holder is None:
         return None
-    version = find_version(registry, pointer.model_name, evidence.model_sha256)
+    version = pointer.store.find(registry, pointer.model_name, evidence)
     if version != holder:
         return None
-    register(registry, pointer.model_name, evidence)
+    pointer.store.register(registry, pointer.model_name, evidence)
     pointer.complete(registry, holder)
     return PromotionResult(
         "already promoted", pointer.label, holder, holder, registry.display, evidence.sha256

@@ -136,14 +136,8 @@ def _restore(
 
 def _version_tags(registry: Registry, pointer: Pointer, version: str) -> dict[str, str]:
     try:
-        found = registry.call(
-            f"get {pointer.model_name} v{version}",
-            registry.client.get_model_version,
-            pointer.model_name,
-            version,
-        )
+        return pointer.store.version_tags(registry, pointer.model_name, version)
     except RegistryMissing:
         raise PromotionRefused(
             f"{pointer.label}: version {version} to roll back to no longer exists"
         ) from None
-    return dict(found.tags)

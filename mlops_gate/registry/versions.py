@@ -1,16 +1,19 @@
 """Find the registered version holding exactly these bytes, or register them (issue #4, item 2).
 
-Idempotent by content: every version this tool registers carries `mlops_gate.model_sha256`, and a
-promotion first searches for it. A new version is created with all its tags in the same request,
-which MLflow stores in one database transaction, so a version registered by mlops-gate never exists
-without its tags, even when the process or the server dies mid-promotion. An existing version gets
-the tags of the evidence now promoting it.
+Idempotent by content: every version this tool registers carries a content-hash tag
+(`mlops_gate.model_sha256` for a model file, `mlops_gate.release_sha256` for a generation
+release), and a promotion first searches for it. A new version is created with all its tags in
+the same request, which MLflow stores in one database transaction, so a version registered by
+mlops-gate never exists without its tags, even when the process or the server dies
+mid-promotion. An existing version gets the tags of the evidence now promoting it.
 
-The ONNX file is saved with the `mlflow.onnx` flavour and `pip_requirements` given explicitly
-(inferring them runs a subprocess for ~3 s, issue #4 item 7), then the saved file is checked to be
-byte-identical to the gated one: what is registered is what was gated. Its external-data files
-(weights kept beside the model, e.g. `model.onnx.data`) go into the same folder at the locations
-the model names, so the downloaded version loads as it is.
+What a new version holds is its `Payload`: a folder uploaded to the promote run (which also holds
+the evidence file). For an ONNX model (`onnx_payload`), the file is saved with the `mlflow.onnx`
+flavour and `pip_requirements` given explicitly (inferring them runs a subprocess for ~3 s,
+issue #4 item 7), then the saved file is checked to be byte-identical to the gated one: what is
+registered is what was gated. Its external-data files (weights kept beside the model, e.g.
+`model.onnx.data`) go into the same folder at the locations the model names, so the downloaded
+version loads as it is. A generation model's payloads are in `release.py` and `prompts.py`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,7 +65,13 @@ def ensure_registered_model(registry: Registry, name: str) -> None:
 
 def find_version(registry: Registry, name: str, model_sha256: str) -> str | None:
     """The oldest live version of `name` registered from bytes with this sha256."""
-    query = f"name='{name}' and tags.`{TAG}model_sha256` = '{model_sha256}'"
+    return find_tagged(registry, name, {f"{TAG}model_sha256": model_sha256})
+
+
+def find_tagged(registry: Registry, name: str, tags: dict[str, str]) -> str | None:
+    """The oldest live version of `name` carrying every tag of `tags` (a prompt's versions are
+    found only by a query naming MLflow's prompt tag: registry/prompts.py)."""
+    query = " and ".join([f"name='{name}'", *(f"tags.`{k}` = '{v}'" for k, v in tags.items())])
     found: list[Any] = registry.call(
         f"search {name} versions", registry.client.search_model_versions, query
     )
@@ -68,38 +79,44 @@ def find_version(registry: Registry, name: str, model_sha256: str) -> str | None
     return normalize_version(versions[0]) if versions else None
 
 
-def register(
-    registry: Registry,
-    name: str,
-    evidence: VerifiedEvidence,
-    *,
-    example: ModelExample | None = None,
+@dataclass(frozen=True)
+class Payload:
+    """What a new version holds: the run artifact folder `folder`, which `build` writes under a
+    temporary directory; the version is found again by the tag `key` and carries `tags`."""
+
+    folder: str
+    build: Callable[[Path], Path]
+    key: tuple[str, str]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def onnx_payload(evidence: VerifiedEvidence, example: ModelExample | None = None) -> Payload:
+    """The gated ONNX file as an `mlflow.onnx` model, found again by its sha256."""
+
+    def build(tmp: Path) -> Path:
+        return save_onnx_flavour(evidence.model_path, tmp / "model", example=example)
+
+    return Payload("model", build, (f"{TAG}model_sha256", evidence.model_sha256))
+
+
+def register_payload(
+    registry: Registry, name: str, evidence: VerifiedEvidence, payload: Payload
 ) -> tuple[str, bool]:
-    """(version, whether it was created now) for the evidence's model, tagged with the evidence;
-    a new version carries `example`'s signature and input example (registry/signature.py)."""
-    existing = find_version(registry, name, evidence.model_sha256)
-    run_id, model_uri = _promote_run(
-        registry, evidence, with_model=existing is None, example=example
-    )
-    tags = version_tags(evidence, run_id)
+    """(version, whether it was created now): the version found by `payload.key`, re-tagged with
+    this evidence, else a new one holding `payload`, created with all its tags at once."""
+    existing = find_tagged(registry, name, dict([payload.key]))
+    run_id, source = promote_run(registry, evidence, None if existing is not None else payload)
+    tags = {**version_tags(evidence, run_id), **payload.tags}
     if existing is not None:
-        for key, value in tags.items():
-            registry.call(
-                f"tag {name} v{existing}",
-                registry.client.set_model_version_tag,
-                name,
-                existing,
-                key,
-                value,
-            )
+        tag_version(registry, name, existing, tags)
         return existing, False
-    assert model_uri is not None
+    assert source is not None
     wait = max(1, int(registry.deadline.remaining()))
     created = registry.call(
         f"register {name}",
         registry.client.create_model_version,
         name,
-        model_uri,
+        source,
         run_id=run_id,
         tags=tags,
         await_creation_for=wait,
@@ -107,23 +124,28 @@ def register(
     return str(normalize_version(created.version)), True
 
 
-def _promote_run(
-    registry: Registry,
-    evidence: VerifiedEvidence,
-    *,
-    with_model: bool,
-    example: ModelExample | None = None,
-) -> tuple[str, str | None]:
-    """A run holding the evidence (and the model, when it is new): where the version points.
+def tag_version(registry: Registry, name: str, version: str, tags: dict[str, str]) -> None:
+    for key, value in tags.items():
+        registry.call(
+            f"tag {name} v{version}",
+            registry.client.set_model_version_tag,
+            name,
+            version,
+            key,
+            value,
+        )
 
-    The model folder is built first, so a model that is refused (unreadable, external data
+
+def promote_run(
+    registry: Registry, evidence: VerifiedEvidence, payload: Payload | None
+) -> tuple[str, str | None]:
+    """A run holding the evidence (and `payload`, for a new version): (its id, the payload's
+    artifact URI, where a new version points).
+
+    The payload folder is built first, so a model that is refused (unreadable, external data
     outside its folder) leaves no run behind."""
     with tempfile.TemporaryDirectory(prefix="mlops-gate-model-") as tmp:
-        folder = (
-            save_onnx_flavour(evidence.model_path, Path(tmp) / "model", example=example)
-            if with_model
-            else None
-        )
+        folder = payload.build(Path(tmp)) if payload is not None else None
         client = registry.client
         experiment = ensure_experiment(registry, evidence.policy_name or "default")
         run = registry.call(
@@ -135,10 +157,11 @@ def _promote_run(
         )
         run_id = run.info.run_id
         registry.call("log evidence", client.log_artifact, run_id, str(evidence.path), "evidence")
-        if folder is not None:
-            registry.call("upload model", client.log_artifacts, run_id, str(folder), "model")
+        if folder is not None and payload is not None:
+            registry.call("upload model", client.log_artifacts, run_id, str(folder), payload.folder)
     registry.call("finish promote run", client.set_terminated, run_id)
-    return run_id, None if folder is None else f"{run.info.artifact_uri}/model"
+    source = None if payload is None else f"{run.info.artifact_uri}/{payload.folder}"
+    return run_id, source
 
 
 def save_onnx_flavour(

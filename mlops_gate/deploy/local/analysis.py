@@ -6,7 +6,8 @@ that one failing criterion fails the step at once, and the step passes only when
 passes. The definitions are those of the offline gates: p95 is numpy's linear percentile
 (`metrics.latency`), drift is the PSI of DESIGN.md (`metrics.psi`) against `data.reference`.
 Agreement (`agreeing`, also the kubernetes live check's): classifiers agree on a row when the
-labels are equal, regressors when the predictions are within `agreement_tolerance` (issue 14).
+labels are equal, regressors when the predictions are within `agreement_tolerance` (issue 14);
+generated answers by `analysis.agreement`, a score per pair from 0 to 1 (`llm_agreement`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ class WindowStats:
 
     `canary_latency_ms`/`stable_latency_ms` hold successful calls only: a fast 500 must not make
     a model look quick. `compared_rows`/`agreed_rows` count rows answered by both models (mirrored
-    or shadowed requests). `canary_rows` is the canary's input, column by column.
+    or shadowed requests); for generated answers `agreed_rows` is the sum of the pairs' scores
+    (each 0-1) and `agreement_by` says how they were scored. `canary_rows` is the canary's input,
+    column by column.
     """
 
     canary_requests: int
@@ -44,8 +47,10 @@ class WindowStats:
     canary_latency_ms: npt.NDArray[np.float64]
     stable_latency_ms: npt.NDArray[np.float64]
     compared_rows: int = 0
-    agreed_rows: int = 0
+    agreed_rows: float = 0
     canary_rows: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    agreement_by: str | None = None
+    agreement_details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -193,12 +198,19 @@ def _p95_ratio(stats: WindowStats, threshold: float, ready: bool) -> Criterion:
 
 def _agreement(stats: WindowStats, threshold: float, ready: bool) -> Criterion:
     if not ready or stats.compared_rows < MIN_SAMPLES:
-        return _pending("agreement", threshold, "not enough rows answered by both models yet")
+        why = "not enough rows answered by both models yet"
+        if stats.agreement_by is not None:
+            why = f"{stats.compared_rows}/{MIN_SAMPLES} answer pairs scored by {stats.agreement_by}"
+        return _pending("agreement", threshold, why)
     share = stats.agreed_rows / stats.compared_rows
     verdict: Verdict = "pass" if share >= threshold else "fail"
     relation = ">=" if verdict == "pass" else "<"
     text = f"agreement {share:.2%} ({stats.agreed_rows}/{stats.compared_rows} rows)"
-    return Criterion("agreement", share, threshold, verdict, f"{text} {relation} {threshold:g}")
+    if stats.agreement_by is not None:
+        text = f"agreement by {stats.agreement_by} {share:.2%} ({stats.compared_rows} pairs)"
+    message = f"{text} {relation} {threshold:g}"
+    details = dict(stats.agreement_details)
+    return Criterion("agreement", share, threshold, verdict, message, details)
 
 
 def _drift(

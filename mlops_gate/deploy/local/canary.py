@@ -26,6 +26,7 @@ from mlops_gate.deploy.local.outcome import CanaryEvent, CanaryOutcome, StepResu
 from mlops_gate.deploy.local.run import CanaryRun, Settings
 from mlops_gate.deploy.local.servers import get_json
 from mlops_gate.deploy.local.traffic import RequestCounts
+from mlops_gate.deploy.local.upstreams import ModelServers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,6 +72,7 @@ def run_local_canary(
     state.claim(state_dir)
     run = CanaryRun(
         spec=spec,
+        upstreams=ModelServers({"stable": stable_model, "canary": canary_model}, list(features)),
         features=list(features),
         requests=list(requests),
         reference=reference_columns,
@@ -80,7 +82,7 @@ def run_local_canary(
         pid=os.getpid(),
         started_at=time.time(),
     )
-    return run.execute(stable_model, canary_model)
+    return run.execute()
 
 
 def first_deploy(
@@ -105,6 +107,7 @@ def first_deploy(
     settings = settings or Settings()
     run = CanaryRun(
         spec=spec.model_copy(update={"steps": [100]}),
+        upstreams=ModelServers({"canary": canary_model}, list(features)),
         features=list(features),
         requests=list(requests),
         reference=None,
@@ -115,9 +118,7 @@ def first_deploy(
         started_at=time.time(),
     )
     bodies = list(requests)
-    return run.first_deploy(
-        canary_model, lambda url: smoke_test(url, bodies, timeout=settings.backend_timeout_s)
-    )
+    return run.first_deploy(lambda url: smoke_test(url, bodies, timeout=settings.backend_timeout_s))
 
 
 def smoke_test(

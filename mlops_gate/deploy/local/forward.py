@@ -90,6 +90,22 @@ class Backend:
         self._local.conn = None
 
 
+def answer_texts(canary: bytes, stable: bytes) -> tuple[str, str] | None:
+    """The two generated answers (`{"output": text}`, the LLM app's `/generate`), or None when
+    the answers are not generated text (a model server's labels or predictions)."""
+    texts = []
+    for body in (canary, stable):
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return None
+        text = document.get("output") if isinstance(document, dict) else None
+        if not isinstance(text, str):
+            return None
+        texts.append(text)
+    return texts[0], texts[1]
+
+
 def agreement(
     canary: bytes, stable: bytes, rel_tol: float = 1e-3, abs_tol: float = 1e-6
 ) -> tuple[int, int]:

@@ -6,12 +6,15 @@ It is a separate process so that it fails like a real load balancer does: the or
 talks to it over HTTP, and a test can kill it. Client requests (any path but `/-/...`) go to the
 stable or the canary model server by weight; admin endpoints on the same port:
 `GET /-/health`, `POST /-/config {"weight": 0-100, "mode": "canary"|"shadow"}` (starts a new stats
-window), `GET /-/stats[?rows=1]` (the window's per-backend stats, see `RouterStats`).
+window), `GET /-/stats[?rows=1][&pairs_from=K&window=W]` (the window's per-backend stats, see
+`RouterStats`; with `pairs_from`, the generated answer pairs from the K-th on).
 
 Canary mode: a request the canary fails (5xx, connection error, timeout) is retried on stable, so
 the client still gets an answer and the failure counts against the canary; a share of the canary's
 successful requests is mirrored to stable to measure agreement. Shadow mode: stable answers every
 client; the routed share is copied to the canary in the background and never answers anyone.
+The backends are model servers (`/predict`: the router counts the rows whose labels or predictions
+agree) or LLM apps (`/generate`: it keeps both answers, which the orchestrator scores).
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from mlops_gate.deploy.local.forward import Backend, Reply, agreement
+from mlops_gate.deploy.local.forward import Backend, Reply, agreement, answer_texts
 from mlops_gate.deploy.local.window import RouterStats
 
 ADMIN = "/-/"
@@ -125,11 +128,18 @@ class Router:
                 copy = self._call(target, "POST", path, body)
                 if copy.ok and answered.ok:
                     canary, stable = (copy, answered) if target == "canary" else (answered, copy)
-                    self.stats.compared(*agreement(canary.body, stable.body, *self.tolerance))
+                    self._compare(body, canary.body, stable.body)
             finally:
                 self._in_flight.release()
 
         self._pool.submit(run)
+
+    def _compare(self, request: bytes, canary: bytes, stable: bytes) -> None:
+        texts = answer_texts(canary, stable)
+        if texts is None:
+            self.stats.compared(*agreement(canary, stable, *self.tolerance))
+        else:
+            self.stats.pair(_request_id(request), *texts)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -182,7 +192,14 @@ def _admin(router: Router, method: str, path: str, body: bytes) -> tuple[int, di
     if parts.path == "/-/health":
         return 200, {"status": "ok", "pid": os.getpid()}
     if parts.path == "/-/stats" and method == "GET":
-        return 200, router.stats.snapshot(rows="rows=1" in parts.query)
+        query = parse_qs(parts.query)
+        try:
+            pairs_from = int(query["pairs_from"][0]) if "pairs_from" in query else None
+            window = int(query["window"][0]) if "window" in query else None
+        except ValueError as exc:
+            return 400, {"error": f"bad stats query: {exc}"}
+        rows = query.get("rows") == ["1"]
+        return 200, router.stats.snapshot(rows=rows, pairs_from=pairs_from, window_id=window)
     if parts.path == "/-/config" and method == "POST":
         try:
             config = json.loads(body)
@@ -201,6 +218,16 @@ def _rows(body: bytes) -> list[dict[str, Any]]:
     except (ValueError, AttributeError):
         return []
     return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+def _request_id(body: bytes) -> Any:
+    """The `id` of an eval-row-shaped request (an LLM app's), or None."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    key = document.get("id") if isinstance(document, dict) else None
+    return key if isinstance(key, str | int) and not isinstance(key, bool) else None
 
 
 def main(argv: list[str] | None = None) -> None:

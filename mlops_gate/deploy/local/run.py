@@ -21,10 +21,11 @@ from mlops_gate.deploy.local.outcome import (
     StepVerdict,
 )
 from mlops_gate.deploy.local.servers import Process, Processes, get_json, wait_ready
-from mlops_gate.deploy.local.snapshot import summary, window_stats
+from mlops_gate.deploy.local.snapshot import summary
 from mlops_gate.deploy.local.traffic import RequestCounts, TrafficReplayer
 
 if TYPE_CHECKING:
+    from mlops_gate.deploy.local.upstreams import Upstreams
     from mlops_gate.policy.model import CanarySpec
 
 ENDINGS: dict[str, Status] = {"fail": "rolled_back", "abort": "aborted", "error": "error"}
@@ -37,7 +38,8 @@ class Settings:
 
     `step_timeout_s` bounds a step that stays inconclusive (too few canary requests); the default
     is `max(30, 10 * step_duration)`. `mirror_share` of the canary's successful requests is also
-    sent to stable to measure agreement (and the stable p95 at 100 %).
+    sent to stable to measure agreement (and the stable p95 at 100 %). `backend_timeout_s` bounds
+    one call of the router to a side (and the final check that stable still answers).
     """
 
     threads: int = 4
@@ -56,6 +58,8 @@ class Settings:
 @dataclass
 class CanaryRun:
     spec: CanarySpec
+    upstreams: Upstreams
+    """The two sides behind the router: model servers, or LLM apps (`upstreams.py`)."""
     features: list[str]
     requests: list[Any]
     reference: dict[str, Any] | None
@@ -75,21 +79,19 @@ class CanaryRun:
     counted: RequestCounts = field(default_factory=RequestCounts)
     """The counts of a run without traffic replay (a first deploy's smoke test)."""
 
-    def execute(self, stable_model: Path, canary_model: Path) -> CanaryOutcome:
-        self._write("starting", "starting the model servers and the router")
+    def execute(self) -> CanaryOutcome:
+        self._write("starting", "starting the servers and the router")
         with self._processes() as processes:
-            self._start(processes, stable_model, canary_model)
+            self._start(processes)
             return self._serve()
 
-    def first_deploy(self, canary_model: Path, smoke: SmokeTest) -> CanaryOutcome:
-        """No stable to compare with: the canary's server alone, `smoke(url)` → (counts, the
-        problem found or None), then 100% when it found none (issue 14, item 2)."""
-        self._write("starting", "first deploy: starting the model server")
+    def first_deploy(self, smoke: SmokeTest) -> CanaryOutcome:
+        """No stable to compare with: the canary's server alone (`upstreams` holds only it),
+        `smoke(url)` → (counts, the problem found or None), then 100% when it found none
+        (issue 14, item 2)."""
+        self._write("starting", "first deploy: starting the server")
         with self._processes() as processes:
-            limit = self.settings.start_timeout_s
-            self.procs.update(
-                processes.model_servers({"canary": canary_model}, limit, self.features)
-            )
+            self.procs.update(self.upstreams.start(processes, self.settings.start_timeout_s))
             self.step, started = 0, time.monotonic()
             self._emit("started", f"first deploy: smoke test of {self.procs['canary'].url}")
             counts, problem = smoke(self.procs["canary"].url)
@@ -104,6 +106,8 @@ class CanaryRun:
             if not self.finished:  # a failed start, Ctrl-C: --status must not say running
                 self._write("error", f"{type(exc).__name__}: {exc}")
             raise
+        finally:
+            self.upstreams.close()
 
     def _smoked(self, counts: RequestCounts, problem: str | None, elapsed: float) -> CanaryOutcome:
         passed = problem is None
@@ -126,10 +130,9 @@ class CanaryRun:
         self._emit("finished", outcome.message, outcome=outcome)
         return outcome
 
-    def _start(self, processes: Processes, stable_model: Path, canary_model: Path) -> None:
+    def _start(self, processes: Processes) -> None:
         timeout, settings = self.settings.start_timeout_s, self.settings
-        models = {"stable": stable_model, "canary": canary_model}
-        self.procs.update(processes.model_servers(models, timeout, self.features))
+        self.procs.update(self.upstreams.start(processes, timeout))
         router = processes.router(
             self.procs["stable"],
             self.procs["canary"],
@@ -147,6 +150,7 @@ class CanaryRun:
             threads=self.settings.threads,
             max_rps=self.settings.max_rps,
             timeout=self.settings.backend_timeout_s * 2 + 5,
+            path=self.upstreams.path,
         ).start()
         try:
             self._emit("started", f"serving on {self.procs['router'].url}")
@@ -154,7 +158,12 @@ class CanaryRun:
         finally:
             counts = self.traffic.stop()
         snapshot = self._stats(rows=False)
-        stable = get_json(self.procs["stable"].url, "/predict", timeout=10, body=self.requests[0])
+        stable = get_json(
+            self.procs["stable"].url,
+            self.upstreams.path,
+            timeout=self.settings.backend_timeout_s,
+            body=self.requests[0],
+        )
         outcome = CanaryOutcome(
             status=status,
             message=message,
@@ -226,12 +235,12 @@ class CanaryRun:
                 self.control = {**request, "handled_at": time.time()}
                 return result(request["action"], f"{request['action']} requested")
             broken = self._broken()
-            snapshot = None if broken else self._stats(rows=self.reference is not None)
+            snapshot = None if broken else self._stats(rows=self.reference is not None, pairs=True)
             if snapshot is None:
                 return result("error", broken or "the router stopped answering its admin port")
             window = summary(snapshot["window"])
             analysis = analyse(
-                window_stats(snapshot["window"]),
+                self.upstreams.measure(snapshot["window"]),
                 self.spec.analysis,
                 min_requests=self.spec.min_requests,
                 reference=self.reference,
@@ -243,6 +252,9 @@ class CanaryRun:
             code = self.procs["canary"].exited()
             if code is not None:
                 return result("fail", f"the canary server exited with {code}")
+            problem = self.upstreams.problem()
+            if problem is not None:
+                return result("error", problem)
             if analysis.verdict == "fail":
                 return result("fail", analysis.summary())
             if analysis.verdict == "pass" and elapsed >= duration:
@@ -266,8 +278,10 @@ class CanaryRun:
             self.weight = weight
         return status == 200
 
-    def _stats(self, *, rows: bool) -> dict[str, Any] | None:
-        path = "/-/stats?rows=1" if rows else "/-/stats"
+    def _stats(self, *, rows: bool, pairs: bool = False) -> dict[str, Any] | None:
+        wanted = ("rows=1" if rows else "", self.upstreams.stats_query() if pairs else "")
+        query = "&".join(part for part in wanted if part)
+        path = f"/-/stats?{query}" if query else "/-/stats"
         status, snapshot = get_json(self.procs["router"].url, path, timeout=5)
         return snapshot if status == 200 and isinstance(snapshot, dict) else None
 

@@ -1,12 +1,12 @@
-"""Start and stop the local canary's processes: two model servers and the router.
+"""Start and stop the local canary's processes: two model servers (or LLM apps) and the router.
 
 The router inherits a listening socket we bound to a free loopback port (`--fd`), so nobody can
 take the port in between. uvicorn cannot: its `--fd` treats the socket as a Unix one and leaves
 Nagle's algorithm on, which with delayed ACKs costs 40 ms per keep-alive request. So the model
 servers get `--port` with a port we just found free, and one retry if another program took it
-first. Output goes to `<state_dir>/logs/<name>.log` (a pipe nobody reads would fill up and block
-the server). `Processes` stops every process it started, in reverse order, however the canary
-ends.
+first. An LLM app (`llm_app.py`) takes its socket as the router does. Output goes to
+`<state_dir>/logs/<name>.log` (a pipe nobody reads would fill up and block the server).
+`Processes` stops every process it started, in reverse order, however the canary ends.
 """
 
 from __future__ import annotations
@@ -137,16 +137,25 @@ class Processes:
         command += ["--mirror-share", str(mirror)]
         if tolerance is not None:
             command += ["--agreement-tolerance", repr(tolerance.rel), repr(tolerance.abs)]
+        return self._on_socket("router", command, "/-/health")
+
+    def llm_app(self, name: str, config: Path) -> Process:
+        """One side's LLM app (`llm_app.py`), configured by the JSON file `config`."""
+        command = [sys.executable, "-m", "mlops_gate.deploy.local.llm_app", "--config", str(config)]
+        return self._on_socket(name, command, "/ready")
+
+    def _on_socket(self, name: str, command: list[str], ready_path: str) -> Process:
+        """A child that serves on a listening socket we bound (`--fd`): no port race."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind((HOST, 0))
             sock.listen(128)
             port, fd = sock.getsockname()[1], sock.fileno()
-            popen = self._popen("router", [*command, "--fd", str(fd)], dict(os.environ), (fd,))
+            popen = self._popen(name, [*command, "--fd", str(fd)], dict(os.environ), (fd,))
         finally:
             sock.close()  # the child holds its own copy of the listening socket
-        log = self.log_dir / "router.log"
-        process = Process("router", popen, f"http://{HOST}:{port}", log, "/-/health")
+        log = self.log_dir / f"{name}.log"
+        process = Process(name, popen, f"http://{HOST}:{port}", log, ready_path)
         self.started.append(process)
         return process
 

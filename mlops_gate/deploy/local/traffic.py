@@ -66,7 +66,7 @@ def read_request_file(path: Path) -> list[dict[str, Any]]:
 
 
 class TrafficReplayer:
-    """Background threads posting `bodies` to `url` + `/predict` until `stop()`."""
+    """Background threads posting `bodies` to `url` + `path` until `stop()`."""
 
     def __init__(
         self,
@@ -76,8 +76,10 @@ class TrafficReplayer:
         threads: int = 4,
         max_rps: float | None = None,
         timeout: float = 30.0,
+        path: str = "/predict",
     ) -> None:
         parts = urlsplit(url)
+        self._path = path
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
         self._bodies = [json.dumps(b).encode() for b in bodies]
         if not self._bodies:
@@ -131,11 +133,10 @@ class TrafficReplayer:
         if conn is not None:
             conn.close()
 
-    @staticmethod
-    def _post(conn: http.client.HTTPConnection, body: bytes) -> int:
+    def _post(self, conn: http.client.HTTPConnection, body: bytes) -> int:
         try:
             conn.request(
-                "POST", "/predict", body=body, headers={"Content-Type": "application/json"}
+                "POST", self._path, body=body, headers={"Content-Type": "application/json"}
             )
             response = conn.getresponse()
             response.read()

@@ -3,7 +3,9 @@
 A step is judged on what happened at its own weight, so `POST /-/config` opens a new window; the
 totals (client requests in, answers out) span the whole run, which is what "no request lost"
 is checked against. Latencies and live rows are capped per window so memory stays bounded on a
-long step; the first `MAX_SAMPLES` are kept, which is plenty for a p95 or a PSI.
+long step; the first `MAX_SAMPLES` are kept, which is plenty for a p95 or a PSI. Generated answers
+both sides gave to one request (`pair`) are kept whole, the first `MAX_PAIRS` of a window, for
+the orchestrator to score (`llm_agreement`); it reads them in slices (`snapshot(pairs_from=)`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from mlops_gate.deploy.local.forward import Reply
 
 MAX_SAMPLES = 20_000
+MAX_PAIRS = 2_000
 BACKENDS = ("stable", "canary")
 
 
@@ -49,6 +52,7 @@ class RouterStats:
             "dropped_copies": 0,
             "canary_rows": {},
             "canary_row_count": 0,
+            "pairs": [],
         }
 
     def reset(self, weight: int, mode: str) -> int:
@@ -86,6 +90,13 @@ class RouterStats:
             self.window["compared_rows"] += rows
             self.window["agreed_rows"] += agreed
 
+    def pair(self, key: Any, canary: str, stable: str) -> None:
+        """Both answers to one request (`key`: its id), kept for the agreement of generated text."""
+        with self._lock:
+            pairs: list[dict[str, Any]] = self.window["pairs"]
+            if len(pairs) < MAX_PAIRS:
+                pairs.append({"id": key, "canary": canary, "stable": stable})
+
     def dropped_copy(self) -> None:
         with self._lock:
             self.window["dropped_copies"] += 1
@@ -106,8 +117,14 @@ class RouterStats:
                         values.append(None)
                 self.window["canary_row_count"] = count + 1
 
-    def snapshot(self, *, rows: bool) -> dict[str, Any]:
+    def snapshot(
+        self, *, rows: bool, pairs_from: int | None = None, window_id: int | None = None
+    ) -> dict[str, Any]:
+        """The window and the totals; with `pairs_from`, the window's pairs from that index on
+        (from 0 when `window_id` is not the current window's) and where they start."""
         with self._lock:
+            start = pairs_from if window_id == self.window["id"] else 0
+            pairs = self.window["pairs"]
             window = {
                 **self.window,
                 "client": dict(self.window["client"]),
@@ -122,5 +139,8 @@ class RouterStats:
                 "canary_rows": (
                     {k: list(v) for k, v in self.window["canary_rows"].items()} if rows else {}
                 ),
+                "pairs": list(pairs[start:]) if pairs_from is not None else [],
+                "pairs_from": start if pairs_from is not None else None,
+                "pair_count": len(pairs),
             }
             return {"window": window, "total": dict(self.total)}

@@ -3,12 +3,13 @@
 The stable model (`deploy.canary.stable`, else the version holding `deploy.canary.alias`, else the
 baseline the check compared with; `gated.stable_model`) and the released model are served by real
 server processes behind a weighted router on 127.0.0.1 (`deploy/local/`); `data.eval` (or
-`deploy.canary.requests`) is replayed as traffic. With no stable at all (a first deploy), the new
-server is smoke-tested alone and then takes 100%, as Argo Rollouts and Flagger do on a first
-rollout. Reaching 100% moves `deploy.canary.alias` to the version; any other ending moves nothing
-and gives the promoted alias back. Either way the outcome is tagged on the registry version
-(`mlops_gate.canary.*`) and written to the state file in the request's `state_dir`, where
-`status`, `abort` and `promote_now` find it.
+`deploy.canary.requests`) is replayed as traffic. A generation policy's canary is two LLM apps,
+the baseline's and the candidate's, behind the same router (`deploy/local/llm_canary.py`). With no
+stable at all (a first deploy), the new server is smoke-tested alone and then takes 100%, as Argo
+Rollouts and Flagger do on a first rollout. Reaching 100% moves `deploy.canary.alias` to the
+version; any other ending moves nothing and gives the promoted alias back. Either way the outcome
+is tagged on the registry version (`mlops_gate.canary.*`) and written to the state file in the
+request's `state_dir`, where `status`, `abort` and `promote_now` find it.
 """
 
 from __future__ import annotations
@@ -73,8 +74,11 @@ def _control(canary: CanaryRef, action: str) -> str:
 
 def _run(request: DeployRequest) -> DeployOutcome:
     from mlops_gate.deploy.gated import stable_model
+    from mlops_gate.deploy.local.llm_plan import is_generation
 
     release = request.release
+    if is_generation(release.loaded):
+        return _llm_run(request)
     features, requests, reference = _traffic(release, request.timeout)
     stable = stable_model(release, timeout=request.timeout)
     if stable is None:
@@ -108,6 +112,32 @@ def _canary(
         state_dir=request.state_dir,
         on_event=_throttled(request.say),
     )
+
+
+def _llm_run(request: DeployRequest) -> DeployOutcome:
+    """An LLM app: the candidate (`model`) against the app in production (`baseline`), two
+    endpoints behind the router (docs/deploy.md, "Canary of an LLM app")."""
+    from mlops_gate.deploy.local.llm_canary import first_llm_deploy, run_llm_canary
+    from mlops_gate.deploy.local.llm_plan import plan_llm_canary
+
+    release = request.release
+    plan = plan_llm_canary(release.loaded, release.canary)
+    hook = _throttled(request.say)
+    candidate = f"{release.model_name} version {release.version} ({release.promoted})"
+    if plan.stable is None:
+        request.say(
+            f"first deploy of {candidate}: no baseline app to compare with; smoke test of "
+            f"{plan.canary.describe()}, then 100%"
+        )
+        outcome = first_llm_deploy(plan, state_dir=request.state_dir, on_event=hook)
+    else:
+        spec = release.canary
+        request.say(
+            f"canary of {candidate}, {plan.canary.describe()}, against the baseline app "
+            f"{plan.stable.describe()}: steps {spec.steps}, {spec.mode} mode"
+        )
+        outcome = run_llm_canary(plan, state_dir=request.state_dir, on_event=hook)
+    return _finish(request, outcome, first=plan.stable is None)
 
 
 def _first_deploy(
