@@ -84,6 +84,7 @@ def parse_policy(
 
     ids = _gate_ids(policy)
     problems = _cross_checks(policy, source, display) + _duplicate_ids(policy, ids, source, display)
+    problems += _agreement_judge(policy, ids, source, display)
     if problems:
         raise PolicyError(problems)
     gates = [
@@ -189,6 +190,30 @@ def _cross_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:
         for key, message in gate.policy_problems(policy):
             problems.append(format_problem(file, mark, f"{where}.{key}", message))
     return problems + _canary_checks(policy, source, file)
+
+
+def _agreement_judge(
+    policy: Policy, ids: tuple[str, ...], source: YamlSource, file: str
+) -> list[str]:
+    """`deploy.canary.analysis.agreement.judge` names a `judge` gate of this policy."""
+    canary = policy.deploy.canary if policy.deploy else None
+    agreement = canary.analysis.agreement if canary else None
+    wanted = agreement.judge if agreement else None
+    if wanted is None:
+        return []
+    judges = [i for i, gate in zip(ids, policy.gates, strict=True) if gate.type == "judge"]
+    if wanted in judges:
+        return []
+    where = ("deploy", "canary", "analysis", "agreement", "judge")
+    named = f"the judge gates: {', '.join(judges)}" if judges else "the policy has no judge gate"
+    return [
+        format_problem(
+            file,
+            source.mark_for(where),
+            ".".join(where),
+            f"{wanted!r} is not the id of a judge gate of this policy ({named})",
+        )
+    ]
 
 
 def _canary_checks(policy: Policy, source: YamlSource, file: str) -> list[str]:

@@ -68,7 +68,9 @@ def test_a_generation_canary_compares_by_a_metric_or_a_judge(tmp_path: Path) -> 
         "or a judge: set `{metric: rougeL}` or `{judge: <gate id>}`"
     ]
     assert _problems(tmp_path, "      agreement: {judge: judge}\n") == [
-        "P:10:18: deploy.canary.analysis.agreement: has no effect without analysis.min_agreement"
+        "P:10:18: deploy.canary.analysis.agreement: has no effect without analysis.min_agreement",
+        "P:10:26: deploy.canary.analysis.agreement.judge: 'judge' is not the id of a judge gate "
+        "of this policy (the policy has no judge gate)",
     ]
 
 
