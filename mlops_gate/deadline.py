@@ -11,15 +11,19 @@ ways, both bounded by the time left rather than by each read:
 - `DeadlineHTTPConnection`: for our own `http.client` requests (the local canary). Its socket
   sets its timeout to the time left before every send and receive, so a trickle runs out of time
   and the request fails with `TimeoutError` in the caller's own thread; nothing is left behind.
+
+A `Budget` is the same total for work that runs in pieces between other work (a check's Spark
+jobs between its local gates): its clock runs only while the work does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -93,6 +97,54 @@ class Deadline:
         if ok:
             return value  # type: ignore[no-any-return]
         raise value
+
+
+class Budget:
+    """`seconds` of one kind of work in all, charged only while that work runs.
+
+    A `Deadline` runs from its creation; a budget's clock runs inside `charging()` blocks only,
+    and several at once (gate threads) are charged once: the Spark jobs of a check may take
+    `spark.timeout_s` seconds in all, and the local gates between them (pytest, latency) are not
+    charged to them. `deadline()` is what is left now, for a call that takes a `Deadline`.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = float(seconds)
+        self._spent = 0.0
+        self._running = 0  # charging() blocks open now
+        self._since = 0.0  # when the first of them opened
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Budget({self.seconds:g} s, {self.remaining():.3f} s left)"
+
+    def remaining(self) -> float:
+        """Seconds left; zero or less once spent."""
+        with self._lock:
+            spent = self._spent + (time.monotonic() - self._since if self._running else 0.0)
+        return self.seconds - spent
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def deadline(self) -> Deadline:
+        """A deadline of the time left now (a call made inside `charging()`)."""
+        return Deadline(self.remaining())
+
+    @contextlib.contextmanager
+    def charging(self) -> Iterator[None]:
+        """The clock runs while at least one block is open, on any thread."""
+        with self._lock:
+            if not self._running:
+                self._since = time.monotonic()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if not self._running:
+                    self._spent += time.monotonic() - self._since
 
 
 if TYPE_CHECKING:  # the class is made on first use (`__getattr__`): `--help` stays fast

@@ -32,7 +32,12 @@ def with_engine(name: str, directory: Path, master: str) -> dict[str, Any]:
     from mlops_gate.progress import NoProgress
 
     policy = directory / f"bench-{name}.yaml"
-    spark = f"spark: {{master: '{master}', conf: {CONF}}}\n" if name == "spark" else ""
+    # A day for the Spark work: the benchmark measures it, however long it takes.
+    spark = (
+        f"spark: {{master: '{master}', conf: {CONF}, timeout_s: 86400}}\n"
+        if name == "spark"
+        else ""
+    )
     policy.write_text(
         "version: 1\nname: bench\n"
         f"data: {{engine: {name}, eval: eval.parquet, reference: reference.parquet}}\n{spark}"

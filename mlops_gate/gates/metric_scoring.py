@@ -40,6 +40,8 @@ def measure_rows(
     config: Config, context: GateContext, role: Role, rows: Any
 ) -> tuple[Statistic, float, dict[str, Any]]:
     """The metric of `role` on some eval rows (a slice: an index array), as `measure`."""
+    if (hook := context.engine_hook("metric.measure_rows")) is not None:  # engine/data/hooks.py
+        return cast("tuple[Statistic, float, dict[str, Any]]", hook(config, context, role, rows))
     from mlops_gate.loaders.predictions import Predictions
 
     _check_task(config, context)

@@ -19,16 +19,20 @@ than `min_slice_size` examples (default 1). Here:
 - the gate's verdict is the worst slice's (fail, then error, then pass: failure wins, as for a
   whole check), its value, baseline and message are that slice's: the worst verdict first, then
   the worst (pessimistic) value. At most `MAX_SLICES` slices: more is an error (bin the column).
+
+A data engine may find the slices and measure them where the data lives (the `metric.slice_rows`
+and `metric.measure_rows` hooks; Spark: engine/data/spark/slices.py); these rules stay here.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from mlops_gate.errors import GateError
     from mlops_gate.gates.context import GateContext
     from mlops_gate.gates.metric import Config
     from mlops_gate.results import GateResult
@@ -84,6 +88,8 @@ def slice_rows(config: Config, context: GateContext) -> list[Slice]:
         raise GateError(
             f"{context.dataset_path('eval')}: no column {', '.join(missing)} to slice by"
         )
+    if (hook := context.engine_hook("metric.slice_rows")) is not None:  # engine/data/hooks.py
+        return cast(list[Slice], hook(config, context, columns))
     frame = pd.DataFrame({column: context.column("eval", column) for column in columns})
     if config.slice is not None:
         mask = np.ones(len(frame), dtype=bool)
@@ -92,19 +98,26 @@ def slice_rows(config: Config, context: GateContext) -> list[Slice]:
             mask &= (column_values == wanted).to_numpy() | (
                 column_values.astype(str) == str(wanted)
             ).to_numpy()
-        return [(dict(config.slice), _name(config.slice), np.flatnonzero(mask))]
+        return [(dict(config.slice), slice_name(config.slice), np.flatnonzero(mask))]
     groups = frame.groupby(columns, dropna=False, sort=False).indices
     if len(groups) > MAX_SLICES:
-        raise GateError(
-            f"slice_by {', '.join(columns)} gives {len(groups)} slices, more than {MAX_SLICES}: "
-            "slice by a column of few values (bin a numeric one first)"
-        )
+        raise too_many_slices(columns, len(groups))
     found = []
     for group, rows in groups.items():
         parts: tuple[Any, ...] = group if isinstance(group, tuple) else (group,)
-        key = {column: _plain(value) for column, value in zip(columns, parts, strict=True)}
-        found.append((key, _name(key), np.asarray(rows)))
+        key = {column: slice_value(value) for column, value in zip(columns, parts, strict=True)}
+        found.append((key, slice_name(key), np.asarray(rows)))
     return sorted(found, key=lambda item: item[1])
+
+
+def too_many_slices(columns: list[str], count: int) -> GateError:
+    """The error for more slices than MAX_SLICES (each engine counts its own)."""
+    from mlops_gate.errors import GateError
+
+    return GateError(
+        f"slice_by {', '.join(columns)} gives {count} slices, more than {MAX_SLICES}: "
+        "slice by a column of few values (bin a numeric one first)"
+    )
 
 
 def _checked(
@@ -176,13 +189,13 @@ def _result(
     )
 
 
-def _name(key: dict[str, Any]) -> str:
+def slice_name(key: dict[str, Any]) -> str:
     return ", ".join(
         f"{column}={'null' if value is None else value}" for column, value in key.items()
     )
 
 
-def _plain(value: Any) -> Any:
+def slice_value(value: Any) -> Any:
     """A JSON-ready slice value: Python scalars, None for a missing one."""
     import pandas as pd
 

@@ -166,6 +166,9 @@ class DataSpec(StrictModel):
         return value
 
 
+DEFAULT_SPARK_TIMEOUT_S = 3600.0
+
+
 class SparkSpec(StrictModel):
     """The Spark session of `data.engine: spark`. Without `master`, SPARK_REMOTE (Spark Connect)
     is used when set, else the embedded `local[*]`."""
@@ -179,6 +182,13 @@ class SparkSpec(StrictModel):
     app_name: str = Field(default="mlops-gate", description="The Spark application name.")
     conf: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="Spark settings, e.g. spark.sql.shuffle.partitions."
+    )
+    timeout_s: float = Field(
+        default=DEFAULT_SPARK_TIMEOUT_S,
+        gt=0,
+        le=86_400,
+        description="Seconds the check's Spark work (the session's start and every job) may "
+        "take in all; past it the running jobs are cancelled and their gates are errors (exit 2).",
     )
 
     @model_validator(mode="after")

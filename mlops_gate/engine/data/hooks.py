@@ -16,18 +16,22 @@ from typing import Any
 ENGINE_HOOKS: dict[str, dict[str, str]] = {
     "spark": {
         "metric.measure": "mlops_gate.engine.data.spark.statistics:measure",
+        "metric.slice_rows": "mlops_gate.engine.data.spark.slices:slice_rows",
+        "metric.measure_rows": "mlops_gate.engine.data.spark.slices:measure_rows",
         "bias.grouping": "mlops_gate.engine.data.spark.fairness:grouping",
         "bias.group_rates": "mlops_gate.engine.data.spark.fairness:group_rates_of",
         "drift.prediction_scores": "mlops_gate.engine.data.spark.prediction_drift:prediction_scores",
         "feature_health": "mlops_gate.engine.data.spark.features:feature_health",
         "expectations.data": "mlops_gate.engine.data.spark.expectations_data:expectations_data",
+        "expectations.validate": "mlops_gate.engine.data.spark.expectations_data:validate",
     },
 }
 
 
-ENGINE_ERRORS: dict[str, str] = {"spark": "mlops_gate.engine.data.spark.errors:spark_errors"}
-"""Each engine's guard (a context manager taking what was being done): whatever its jobs raise,
-a failed Python worker included, becomes one line (exit 2), never an internal error."""
+ENGINE_ERRORS: dict[str, str] = {"spark": "mlops_gate.engine.data.spark.engine:step_work"}
+"""Each engine's guard (a context manager taking what is being done and the step's arguments):
+whatever its jobs raise, a failed Python worker included, becomes one line (exit 2), never an
+internal error; on Spark its jobs also run under the check's deadline (`--timeout`)."""
 
 
 def engine_hook(engine: str, step: str) -> Callable[..., Any] | None:
@@ -44,7 +48,7 @@ def engine_hook(engine: str, step: str) -> Callable[..., Any] | None:
 
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        with errors(f"{step} on {engine}"):
+        with errors(f"{step} on {engine}", *args):
             return function(*args, **kwargs)
 
     return guarded

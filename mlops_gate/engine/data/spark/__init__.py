@@ -15,7 +15,8 @@ __all__ = ["SparkData", "from_policy"]
 
 
 def from_policy(loaded: LoadedPolicy, progress: ProgressLike) -> SparkData:
-    """The engine over the policy's data (`data.eval`, `data.reference`) and `spark:` section."""
+    """The engine over the policy's data (`data.eval`, `data.reference`) and `spark:` section,
+    its session's start and jobs bounded by `spark.timeout_s` seconds in all."""
     from mlops_gate.engine.data.spark.reading import locate
 
     data = loaded.policy.data

@@ -4,10 +4,15 @@ Gates ask for counts, quantiles and bins; each is a Spark job whose result is sm
 pulls a whole table to the driver: `frame()` and `column()` refuse with what to use instead, and
 `head()` serves only a few rows. Tables are read once, cached by Spark, and every answer is the
 pandas engine's (engine/data/columns.py) on the same data, to the bit for quantiles.
+
+All Spark work (`work()`: the engine's own calls and the gates' engine steps, hooks.py) shares
+one budget of `spark.timeout_s` seconds (`time_limit.py`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,27 +45,32 @@ class SparkData:
         progress: ProgressLike,
         spec: SparkSpec | None = None,
         *,
-        timeout: float | None = None,
         collect_cap: int | None = None,
     ) -> None:
-        from mlops_gate.deadline import DEFAULT_TIMEOUT_S
+        from mlops_gate.deadline import Budget
         from mlops_gate.engine.data.spark.exact import COLLECT_CAP
+        from mlops_gate.engine.data.spark.time_limit import TimeLimit
+        from mlops_gate.policy.model import DEFAULT_SPARK_TIMEOUT_S
 
         self._locations = locations
         self._progress = progress
         self._spec = spec
-        self._timeout = DEFAULT_TIMEOUT_S if timeout is None else timeout
+        self.time_limit = TimeLimit(Budget(spec.timeout_s if spec else DEFAULT_SPARK_TIMEOUT_S))
         self.collect_cap = COLLECT_CAP if collect_cap is None else collect_cap
         self._memo = Memo()
 
     @property
     def session(self) -> SparkSession:
         """The Spark session, started on first use (never by `validate`)."""
+        from mlops_gate.deadline import DEFAULT_TIMEOUT_S
         from mlops_gate.engine.data.spark.session import start_session
 
         def start() -> SparkSession:
+            # Reaching the master is network work: the usual deadline for a call (a master that
+            # accepts and never answers must not hold the check for the whole Spark budget).
+            wait = min(self.time_limit.budget.remaining(), DEFAULT_TIMEOUT_S)
             with self._progress.task("starting Spark"):
-                return start_session(self._spec, self._timeout)
+                return start_session(self._spec, max(wait, 0.001))
 
         return self._memo.once(("session",), start)
 
@@ -87,8 +97,15 @@ class SparkData:
         return self._memo.once(("table", name), load)
 
     def errors(self, name: DatasetName) -> Any:
-        """Spark failures while working on `name`, as one-line errors naming it."""
-        return spark_errors(self.describe(name), name)
+        """Spark work on `name`: its failures as one-line errors naming it, within the budget."""
+        return self.work(self.describe(name), name)
+
+    @contextlib.contextmanager
+    def work(self, what: str, name: str = "") -> Iterator[None]:
+        """Spark work on `what`: its jobs run under the check's deadline (`time_limit.py`), and
+        Spark's failures become one-line errors (`errors.py`)."""
+        with spark_errors(what, name), self.time_limit.running(what, lambda: self.session):
+            yield
 
     # -- the whole-table calls: refused, they would pull everything to the driver -----------------
     def frame(self, name: DatasetName) -> pd.DataFrame:
@@ -154,3 +171,13 @@ class SparkData:
     def column_category_counts(self, name: DatasetName, column: str) -> tuple[dict[str, int], int]:
         with self.errors(name):
             return aggregates.column_category_counts(self.table(name), column, self.describe(name))
+
+
+def step_work(what: str, *args: Any) -> Any:
+    """The guard of an engine step (hooks.py: `ENGINE_ERRORS`): the `work` of the engine of the
+    context among the step's arguments, or only the error mapping where there is none."""
+    for arg in args:
+        engine = getattr(arg, "data", None)
+        if isinstance(engine, SparkData):
+            return engine.work(what)
+    return spark_errors(what)

@@ -63,8 +63,8 @@ def start_session(spec: SparkSpec | None, timeout: float = DEFAULT_TIMEOUT_S) ->
             return deadline.run(lambda: _local_or_cluster(master or DEFAULT_MASTER, spec))
     except DeadlineExceeded:
         raise GateError(
-            f"{where}: no session within {timeout:g} s: check that the cluster is up and "
-            f"reachable (log: {log_path()})"
+            f"{where}: no session within {round(timeout, 1):g} s: check that the cluster is up "
+            f"and reachable (log: {log_path()})"
         ) from None
 
 

@@ -8,9 +8,10 @@
   in-memory statistic (`metric_scoring.score`) runs on those few rows with the counts as row
   weights: the same code, the same integer counts, so the same number. The bootstrap weights a
   cell by the Poisson weights of its rows (`folds.py`).
-- roc_auc: exact, from ranks (`ranks.py`; its interval: `rank_bootstrap.py`); log_loss, brier,
-  mae, rmse, mape, r2: from sums (`sums.py`, `r2.py`).
-- average_precision and custom metrics have no exact distributed form here: a GateError says so.
+- roc_auc: exact, from ranks (`ranks.py`; its interval: `rank_bootstrap.py`); average_precision:
+  exact, from the positives and rows at or above each distinct score (`precision.py`; no
+  interval); log_loss, brier, mae, rmse, mape, r2: from sums (`sums.py`, `r2.py`).
+- custom metrics have no exact distributed form here: a GateError says so.
 
 Each statistic answers `point()` with the exact value and draws its confidence interval with
 the seeded Poisson bootstrap (`Statistic.replicates`, `metrics/poisson_bootstrap.py`): the
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
     from mlops_gate.gates.metric import Config
     from mlops_gate.metrics.bootstrap import Statistic
 
-NOT_EXACT = frozenset({"average_precision"})
-
 
 def measure(
     config: Config, context: EvaluationContext, role: Role
@@ -42,43 +41,69 @@ def measure(
     """The metric of `role` on the eval table, computed where the table lives."""
     from mlops_gate.engine.data.spark.features import checked_features
     from mlops_gate.engine.data.spark.scoring import scored
-    from mlops_gate.gates import metric_catalogue as catalogue
     from mlops_gate.gates.metric_scoring import enough_rows
-    from mlops_gate.metrics.errors import MetricUndefined
 
-    if config.metric not in catalogue.BUILTIN or config.metric in NOT_EXACT:
-        kind = "custom metric" if config.metric not in catalogue.BUILTIN else "metric"
+    check_metric(config, context)
+    enough_rows(config, context, context.row_count("eval"))
+    constant = checked_features(context, role, "eval")
+    table = scored(context, role, "eval")
+    statistic, value, info = measured(config, context, role, table, checked_target(context, table))
+    return statistic, value, {**info, **({"constant_features": constant} if constant else {})}
+
+
+def check_metric(config: Config, context: EvaluationContext) -> None:
+    """A custom metric, or one of the other task, is refused (`metric_scoring`'s words)."""
+    from mlops_gate.gates import metric_catalogue as catalogue
+
+    if config.metric not in catalogue.BUILTIN:
         raise GateError(
-            f"{kind} {config.metric} has no exact distributed form on the spark engine: "
+            f"custom metric {config.metric} has no exact distributed form on the spark engine: "
             "gate it with data.engine: pandas"
         )
     if (config.metric in catalogue.CLASSIFICATION) != (context.task == "classification"):
         kind = "classification" if config.metric in catalogue.CLASSIFICATION else "regression"
         raise GateError(f"{config.metric} is a {kind} metric but model.task is {context.task}")
-    enough_rows(config, context, context.row_count("eval"))
-    constant = checked_features(context, role, "eval")
-    table = scored(context, role, "eval")
-    target = checked_target(context, table)
+
+
+def measured(
+    config: Config,
+    context: EvaluationContext,
+    role: Role,
+    table: Scored,
+    target: str,
+    cells: list[tuple[Any, Any, int]] | None = None,
+) -> tuple[Statistic, float, dict[str, Any]]:
+    """(statistic, value, info) of `table`'s rows (`cells`: a label metric's confusion cells,
+    counted already); a metric undefined there is a GateError naming `role`."""
+    from mlops_gate.metrics.errors import MetricUndefined
+
     try:
-        statistic, info = _statistic(config, context, role, table, target)
+        statistic, info = _statistic(config, context, role, table, target, cells)
         if statistic.ill_defined:
             raise MetricUndefined(statistic.ill_defined)
         value = statistic.point()
     except MetricUndefined as exc:
         raise GateError(f"{config.metric} of the {role}: {exc}") from None
-    return statistic, value, {**info, **({"constant_features": constant} if constant else {})}
+    return statistic, value, info
 
 
 def _statistic(
-    config: Config, context: EvaluationContext, role: Role, table: Scored, target: str
+    config: Config,
+    context: EvaluationContext,
+    role: Role,
+    table: Scored,
+    target: str,
+    cells: list[tuple[Any, Any, int]] | None,
 ) -> tuple[Statistic, dict[str, Any]]:
-    from mlops_gate.engine.data.spark import ranks, sums
+    from mlops_gate.engine.data.spark import precision, ranks, sums
     from mlops_gate.gates import metric_catalogue as catalogue
 
     if config.metric in catalogue.LABEL:
-        return label_statistic(config, context, role, table, target)
+        return label_statistic(config, context, role, table, target, cells)
     if config.metric == "roc_auc":
         return ranks.roc_auc(config, context, table, target)
+    if config.metric == "average_precision":
+        return precision.average_precision(config, context, table, target)
     if config.metric in ("log_loss", "brier"):
         wanted = config.pos_label if config.pos_label is not None else context.pos_label
         return sums.probability_statistic(config.metric, table, target, wanted)
@@ -86,9 +111,15 @@ def _statistic(
 
 
 def label_statistic(
-    config: Config, context: EvaluationContext, role: Role, table: Scored, target: str
+    config: Config,
+    context: EvaluationContext,
+    role: Role,
+    table: Scored,
+    target: str,
+    cells: list[tuple[Any, Any, int]] | None = None,
 ) -> tuple[Statistic, dict[str, Any]]:
-    """The in-memory label metric on the confusion cells, weighted by their counts."""
+    """The in-memory label metric on the confusion cells (true, predicted, rows), weighted by
+    their counts; `cells` when they are counted already (slices: `slices.py`)."""
     import numpy as np
 
     from mlops_gate.engine.data.spark.scoring import LABEL
@@ -97,8 +128,9 @@ def label_statistic(
 
     if not table.has_labels:
         raise GateError("the model has no label output")
-    frame, info = _decided(config, context, table)
-    cells = frame.groupBy(target, LABEL).count().collect()
+    frame, info = decided(config, context, table)
+    if cells is None:
+        cells = [tuple(row) for row in frame.groupBy(target, LABEL).count().collect()]
     true = np.asarray([row[0] for row in cells])
     pred = np.asarray([row[1] for row in cells])
     counts = np.asarray([row[2] for row in cells], dtype=np.float64)
@@ -153,7 +185,7 @@ def weighted_rows(
     )
 
 
-def _decided(
+def decided(
     config: Config, context: EvaluationContext, table: Scored
 ) -> tuple[Any, dict[str, Any]]:
     """With `threshold`: pos_label where its probability is >= threshold (metric_scoring's rule)."""
