@@ -6,6 +6,8 @@
 #                  then ruff, mypy, import-linter and pytest
 #
 # PYTHON=python3.12 picks the interpreter for a new .venv; EXTRAS=gpu,dev installs onnxruntime-gpu (no torch).
+# TEST_WORKERS=1 runs the tests in one process (default 2: most tests wait on a subprocess or a
+# server, so two workers keep both of CI's cores busy).
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,6 +17,7 @@ MAKEFLAGS += --no-print-directory
 PYTHON ?= python3
 VENV ?= .venv
 EXTRAS ?= cpu,dev,torch
+TEST_WORKERS ?= 2
 export PYTHON VENV EXTRAS
 
 BIN := $(VENV)/bin
@@ -98,8 +101,8 @@ typecheck: venv  ## mypy: the package (strict) and the scripts
 imports: venv  ## import-linter: the layering contracts in pyproject.toml
 	$(BIN)/lint-imports
 
-pytest: venv  ## the test suite (unit and integration)
-	$(BIN)/pytest
+pytest: venv  ## the test suite (unit and integration), on TEST_WORKERS processes
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 fuzz: venv  ## the fuzzing harness (tests/fuzz) with a long budget: 2000 examples a test, about 2 h
 	MLOPS_GATE_FUZZ_EXAMPLES=$${MLOPS_GATE_FUZZ_EXAMPLES:-2000} $(BIN)/pytest tests/fuzz -m fuzz

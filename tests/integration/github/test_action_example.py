@@ -100,8 +100,9 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def kept_venv(factory: pytest.TempPathFactory, kind: str, *keyed_by: Path) -> Iterator[Path]:
     """A venv kept between sessions while `keyed_by` and the Python version are unchanged;
     held under a lock, so that two sessions never install into it at once."""
-    base = factory.getbasetemp()
-    root = (base.parent if base.parent.name.startswith("pytest-of-") else base) / "mlops-gate-venvs"
+    base = factory.getbasetemp()  # pytest-of-<user>/pytest-<n>[/popen-gw<i> under xdist]
+    kept = next((p for p in base.parents if p.name.startswith("pytest-of-")), base)
+    root = kept / "mlops-gate-venvs"
     root.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(sys.version.encode())
     for path in keyed_by:

@@ -25,8 +25,12 @@ TEST_CONF = {
     **DEFAULTS,
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "2",
-    # Not `spark-warehouse/` in the checkout (the engine puts it under .mlops-gate/ the same way).
-    "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "mlops-gate-test-warehouse"),
+    # Not `spark-warehouse/` in the checkout (the engine puts it under .mlops-gate/ the same way);
+    # one per pytest-xdist worker, whose sessions would otherwise share it.
+    "spark.sql.warehouse.dir": str(
+        Path(tempfile.gettempdir())
+        / f"mlops-gate-test-warehouse-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    ),
 }
 
 
