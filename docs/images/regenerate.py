@@ -22,6 +22,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from mlops_gate.github.context import ARTIFACT_ENV, from_env
 from mlops_gate.report_load import load_results
 from mlops_gate.reports import html, pr_comment
 
@@ -127,7 +128,10 @@ def main() -> None:
         shoot(page, args.out / "html-report.png", (1280, 1200), work / "p1")
         crop(args.out / "html-report.png", 900)
         comment = work / "comment.html"
-        markdown = pr_comment.render(report, report_url=None)
+        # As the action posts it: linking the HTML report's artifact (a sample run and id).
+        sample_run = {"GITHUB_REPOSITORY": "acme/credit-risk", "GITHUB_RUN_ID": "4242"}
+        link = from_env({**sample_run, ARTIFACT_ENV: "1234567"}).report_url
+        markdown = pr_comment.render(report, report_url=link)
         comment.write_text(comment_page(markdown, args.mermaid), encoding="utf-8")
         shoot(comment, args.out / "pr-comment.png", (900, 2400), work / "p2")
         trim(args.out / "pr-comment.png")

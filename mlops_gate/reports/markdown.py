@@ -142,7 +142,7 @@ def breakdowns(gates: list[GateResult], max_rows: int | None = None) -> list[str
 
 
 def _table(table: Breakdown) -> list[str]:
-    """A Markdown table: the first column names the row, the others are right-aligned values.
+    """A Markdown table: the first column names the row; numbers are right-aligned, text left.
 
     A column no row fills (`tpr` for a demographic-parity gate on groups without positives) is
     left out rather than shown as a column of dashes.
@@ -152,9 +152,15 @@ def _table(table: Breakdown) -> list[str]:
         for i in range(len(table.header))
         if i == 0 or any(i < len(row) and row[i] not in (None, "") for row in table.rows)
     ]
+
+    def align(i: int) -> str:  # numbers right, text (an output, a reason) left
+        cells = [row[i] for row in table.rows if i < len(row) and row[i] not in (None, "")]
+        numeric = all(isinstance(c, int | float) and not isinstance(c, bool) for c in cells)
+        return "---:" if i and numeric else "---"
+
     return [
         "| " + " | ".join(markdown_text(table.header[i]) for i in keep) + " |",
-        "|---|" + "---:|" * (len(keep) - 1),
+        "|" + "|".join(align(i) for i in keep) + "|",
         *(
             "| " + " | ".join(_cell(row[i] if i < len(row) else None) for i in keep) + " |"
             for row in table.rows

@@ -159,3 +159,19 @@ def test_group_breakdown_drops_empty_columns_and_dashes_undefined_rates() -> Non
     assert "| group | rows | selection\\_rate | tpr | excluded |" in document
     assert "| F | 6,023 | 0.4465 | — | no |" in document
     assert "| M | 5,977 | 0.4511 | 0.8000 | no |" in document
+
+
+def test_breakdown_text_columns_are_left_aligned_and_numbers_right() -> None:
+    """A generated answer reads left to right; scores line up on the right."""
+    worst = [{"id": "q1", "score": 0.1, "output": "Thanks for reaching out! It's here."}]
+    gate = GateResult(
+        id="text:rougeL",
+        type="text",
+        verdict=Verdict.FAIL,
+        value=0.3,
+        threshold=0.45,
+        details={"worst": worst},
+    )
+    lines = markdown.breakdowns([gate])
+    assert "| id | score | output |" in lines
+    assert "|---|---:|---|" in lines
