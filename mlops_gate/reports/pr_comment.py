@@ -177,7 +177,7 @@ def _footer(report_url: str | None) -> list[str]:
             if "/artifacts/" in report_url
             else "in the workflow run's artifacts"
         )
-        lines.append(f"📄 [Full HTML report]({report_url}) ({where})")
+        lines += [f"📄 [Full HTML report]({report_url}) ({where})", ""]  # its own paragraph
     version = markdown_text(__version__)
     lines.append(
         f"<sub>mlops-gate {version} · this comment is updated in place on every push</sub>"
