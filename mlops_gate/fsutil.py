@@ -92,16 +92,19 @@ def read_regular(path: Path, what: str = "file") -> bytes:
             raise FileProblem(path, f"cannot read {what}: {_reason(exc)}") from None
 
 
-def open_log(path: Path) -> BinaryIO:
+def open_log(path: Path, *, fresh: bool = False) -> BinaryIO:
     """`path` opened to append a log (created 0600 with its folder), never through a symlink and
     only if it is a regular file: a log a pull request planted under `.mlops-gate/` as a link to
-    another file (or a FIFO) is refused, not written through. OSError when refused."""
+    another file (or a FIFO) is refused, not written through. `fresh`: emptied first (once it is
+    known to be a regular file). OSError when refused."""
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
     fd = os.open(path, flags, 0o600)
     if _kind(os.fstat(fd).st_mode) is not None:
         os.close(fd)
         raise OSError(f"{path} is not a regular file")
+    if fresh:
+        os.ftruncate(fd, 0)
     return os.fdopen(fd, "ab")
 
 

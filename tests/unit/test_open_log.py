@@ -34,3 +34,35 @@ def test_a_planted_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(OSError, match=r"not a regular file|No such device"):
         open_log(fifo)
+
+
+def test_fresh_empties_a_regular_log_only(tmp_path: Path) -> None:
+    log = tmp_path / "canary.log"
+    log.write_bytes(b"the last run\n")
+    with open_log(log, fresh=True) as handle:
+        handle.write(b"this run\n")
+    assert log.read_bytes() == b"this run\n"
+    victim = tmp_path / "victim"
+    victim.write_text("keep\n")
+    (tmp_path / "linked.log").symlink_to(victim)
+    with pytest.raises(OSError, match=r"symbolic links|Too many levels"):
+        open_log(tmp_path / "linked.log", fresh=True)  # refused before anything is emptied
+    assert victim.read_text() == "keep\n"
+
+
+def test_a_canary_server_log_planted_as_a_link_is_refused(tmp_path: Path) -> None:
+    """The local canary wrote its servers' logs with a plain `open("wb")`: a link planted under
+    .mlops-gate/deploy/.../logs/ truncated whatever it pointed to."""
+    import sys
+
+    from mlops_gate.deploy.local.errors import DeployError
+    from mlops_gate.deploy.local.servers import Processes
+
+    victim = tmp_path / "victim"
+    victim.write_text("keep\n")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "canary.log").symlink_to(victim)
+    with Processes(logs) as processes, pytest.raises(DeployError, match="cannot write the log"):
+        processes._popen("canary", [sys.executable, "-c", "pass"], dict(os.environ), ())
+    assert victim.read_text() == "keep\n"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_gate.deploy.local.errors import DeployError
 from mlops_gate.deploy.local.servers import get_json, wait_ready
 from mlops_gate.deploy.local.snapshot import window_stats
+from mlops_gate.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
     from mlops_gate.deploy.local.analysis import WindowStats
@@ -92,7 +93,8 @@ class LlmApps:
         started = {}
         for name, side in self.sides.items():
             config = processes.log_dir / f"{name}.app.json"
-            config.write_text(json.dumps(side.config(deadline)), encoding="utf-8")
+            # Replaced, never written through a link planted under .mlops-gate/.
+            atomic_write_text(config, json.dumps(side.config(deadline)))
             started[name] = processes.llm_app(name, config)
         wait_ready(list(started.values()), timeout)
         for name, process in started.items():

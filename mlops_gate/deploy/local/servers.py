@@ -162,7 +162,16 @@ class Processes:
     def _popen(
         self, name: str, command: list[str], env: dict[str, str], fds: tuple[int, ...]
     ) -> subprocess.Popen[bytes]:
-        with (self.log_dir / f"{name}.log").open("wb") as out:
+        from mlops_gate.fsutil import open_log
+
+        log = self.log_dir / f"{name}.log"
+        try:
+            out = open_log(log, fresh=True)  # never through a link planted under .mlops-gate/
+        except OSError as exc:
+            raise DeployError(
+                f"cannot write the log {log} ({exc.strerror or exc}): remove it"
+            ) from None
+        with out:
             return subprocess.Popen(
                 command,
                 env=env,
