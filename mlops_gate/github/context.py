@@ -15,6 +15,7 @@ from mlops_gate.github.client import GitHubError
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _PULL_REF = re.compile(r"^refs/pull/(\d+)/(?:merge|head)$")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
+_ARTIFACT_ID = re.compile(r"[0-9]{1,20}")  # GitHub's ids are 64-bit integers
 # The HTML report's artifact, as `actions/upload-artifact` v4 gives it (its `artifact-id`
 # output): the action sets it for the step that posts, so the comment links the report itself.
 ARTIFACT_ENV = "MLOPS_GATE_REPORT_ARTIFACT_ID"
@@ -92,7 +93,7 @@ def from_env(
         run_id=env.get("GITHUB_RUN_ID") or None,
         workspace=Path(workspace) if workspace else None,
         # Anything but an id (digits) is not used in a link: the run's artifacts list instead.
-        report_artifact_id=artifact if artifact.isascii() and artifact.isdigit() else None,
+        report_artifact_id=artifact if _ARTIFACT_ID.fullmatch(artifact) else None,
     )
 
 

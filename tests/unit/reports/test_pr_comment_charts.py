@@ -134,6 +134,8 @@ def test_the_link_goes_to_the_artifact_when_its_id_is_known() -> None:
         "\uff11\uff12",
         " ",
         "-1",
+        "9" * 21,  # longer than a 64-bit id
+        "1\x1b[31m",
     ):  # never pasted into the link
         assert from_env({**env, ARTIFACT_ENV: hostile}).report_url == fallback
     assert from_env({"GITHUB_REPOSITORY": "o/r", ARTIFACT_ENV: "9"}).report_url is None  # no run
