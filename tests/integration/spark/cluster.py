@@ -186,3 +186,29 @@ def _wait_for(ready: object, processes: Processes, what: str) -> None:
             raise RuntimeError(f"a Spark process exited early: {dead}\n{processes.tail()}")
         time.sleep(0.5)
     raise TimeoutError(f"no {what} within {START_DEADLINE_S:g} s\n{processes.tail()}")
+
+
+def check_variant(
+    policy: Path, changes: dict[str, Any], name: str, *, timeout: float, codes: tuple[int, ...]
+) -> dict[str, Any]:
+    """`mlops-gate check` of `policy` with `changes` merged in (`data` keys into `data:`), run
+    with the cluster's environment; its results JSON. The exit code must be one of `codes`."""
+    import yaml
+
+    from tests.support import run_cli
+
+    document = yaml.safe_load(policy.read_text())
+    document["data"].update(changes.pop("data", {}))
+    document.update(changes)
+    variant = policy.with_name(f"{name}.yaml")
+    variant.write_text(yaml.safe_dump(document, sort_keys=False))
+    results = policy.parent / f"{name}.json"
+    run = run_cli(
+        "check", str(variant), "--no-cache", "--json", str(results),
+        "--evidence", str(policy.parent / f"{name}.evidence.json"),
+        cwd=policy.parent, env=spark_env(), timeout=timeout,
+    )  # fmt: skip
+    assert run.returncode in codes, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    found: dict[str, Any] = json.loads(results.read_text())
+    return found

@@ -8,7 +8,6 @@ external data file) travel with the job (`shipping.py`); each worker's executor 
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.integration.spark.cluster import connect_server, spark_env, standalone_cluster
+from tests.integration.spark.cluster import (
+    check_variant,
+    connect_server,
+    standalone_cluster,
+)
 from tests.integration.spark.test_scoring import champion_onnx
-from tests.support import basic_project, binary_frame, run_cli
+from tests.support import basic_project, binary_frame
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -44,21 +47,7 @@ def _project(root: Path) -> Path:
 
 
 def _check(policy: Path, changes: dict[str, Any], name: str) -> dict[str, Any]:
-    document = yaml.safe_load(policy.read_text())
-    document["data"].update(changes.pop("data", {}))
-    document.update(changes)
-    variant = policy.with_name(f"{name}.yaml")
-    variant.write_text(yaml.safe_dump(document, sort_keys=False))
-    results = policy.parent / f"{name}.json"
-    run = run_cli(
-        "check", str(variant), "--no-cache", "--json", str(results),
-        "--evidence", str(policy.parent / f"{name}.evidence.json"),
-        cwd=policy.parent, env=spark_env(), timeout=900,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "Traceback" not in run.stdout + run.stderr
-    found: dict[str, Any] = json.loads(results.read_text())
-    return found
+    return check_variant(policy, changes, name, timeout=900, codes=(0,))
 
 
 def _same_as_pandas(policy: Path, spark: dict[str, Any], name: str) -> None:
