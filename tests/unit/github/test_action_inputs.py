@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -172,3 +173,40 @@ def test_a_failed_install_is_exit_2_in_the_outputs_too(tmp_path: Path) -> None:
     assert done.exit_code == 2
     assert done.outputs == {"verdict": "error", "exit-code": "2", "report": ""}
     assert "::error title=mlops-gate::could not install mlops-gate[cpu,github]" in done.stdout()
+
+
+def _post_step(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The action's "Post the report" script, run as the runner runs it, with `env`."""
+    (step,) = [s for s in load_action()["runs"]["steps"] if s.get("id") == "post"]
+    script = tmp_path / "post.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    output = tmp_path / "output"
+    output.touch()
+    full = {"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "COMMENT": "true"}
+    full |= {"RESULTS": str(tmp_path / "results.json"), "GATE_CODE": "0", **env}
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_the_post_step_posts_only_a_checks_results_from_a_writable_pull_request(
+    tmp_path: Path,
+) -> None:
+    """mlops-gate is not on this PATH: each of these cases ends before it would be called."""
+    (tmp_path / "results.json").write_text("{}")
+    fork = _post_step(tmp_path, COMMAND="check", FORK="true")
+    assert fork.returncode == 0, fork.stderr
+    assert fork.stdout.startswith("::notice title=mlops-gate::pull request from a fork")
+    for env in ({"COMMAND": "run"}, {"COMMAND": "check", "COMMENT": "false"}):
+        done = _post_step(tmp_path, **env)  # `run` posted before its promotion; no comment
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    (tmp_path / "results.json").unlink()  # a policy that did not load: nothing to post
+    done = _post_step(tmp_path, COMMAND="check")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    gate = next(s for s in load_action()["runs"]["steps"] if s.get("id") == "gate")
+    assert '"$COMMAND" == "run" && "$COMMENT" == "true" && "$FORK" != "true"' in gate["run"]
