@@ -9,6 +9,8 @@ crash, a hang or a memory bomb ends the child, never the test run. `run_subproce
 
 from __future__ import annotations
 
+import faulthandler
+import gc
 import os
 import re
 import resource
@@ -46,9 +48,17 @@ def run_forked(args: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     mapped = _mapped_bytes()
     memory = None if mapped is None else mapped + MEMORY_HEADROOM
     started = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        os._exit(_child(args, cwd, output, memory, {**ENV, **(env or {})}))
+    # The test process's objects go out of the collector's sight before the fork, so the child's
+    # collections never finalize what the parent left unreachable: a finalizer that takes a lock
+    # one of the parent's threads held at the fork (xdist's I/O thread, a Spark gateway's) would
+    # wait forever (`gc.freeze`'s documented use, for fork without exec).
+    gc.freeze()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            os._exit(_child(args, cwd, output, memory, {**ENV, **(env or {})}))
+    finally:
+        gc.unfreeze()
     code = _wait(pid, started + TIME_LIMIT_S)
     text = output.read_text(encoding="utf-8", errors="replace") if output.exists() else ""
     return _with_crash(Outcome(tuple(args), code, text, time.perf_counter() - started), cwd)
@@ -66,6 +76,8 @@ def _child(
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
         os.environ.update(env)
+        # A hang says where it hangs: every thread's stack, just before the parent's kill.
+        faulthandler.dump_traceback_later(max(TIME_LIMIT_S - 3, 1), file=sys.stderr)
         if memory is not None:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         _interpreter_warnings()
