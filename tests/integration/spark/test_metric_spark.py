@@ -226,3 +226,19 @@ def test_hostile_eval_sets_match_pandas(
         assert spark["f1"].message.endswith("empty.parquet: the eval set has no rows")
     else:
         assert spark["f1"].message == pandas["f1"].message
+
+
+def test_a_nan_score_is_refused_as_in_memory(spark_session: SparkSession, project: Path) -> None:
+    """A feature the model turns into a NaN probability: every probability metric is an error
+    on both engines, in the same words (Spark sorts NaN above every score, so roc_auc counted it
+    as the best score and reported a number)."""
+    write_table(EVAL.assign(f0=EVAL["f0"].mask(EVAL.index == 3)), project / "nan_score.parquet")
+    gates = [_gate(metric) for metric in [*PROBABILITY, "average_precision"]]
+    pandas, spark = _both(
+        project, "nan_score", data={**_data(project), "eval": "nan_score.parquet"}, gates=gates
+    )
+    for name, result in spark.items():
+        assert pandas[name].verdict is Verdict.ERROR, (name, pandas[name].message)
+        assert result.verdict is Verdict.ERROR, (name, result.value)
+        assert result.message == pandas[name].message, name
+    assert "NaN or infinite" in spark["roc_auc"].message

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from mlops_gate.gates.metric import Config
     from mlops_gate.metrics.bootstrap import Statistic
 
-_SCHEMA = "first double, rows long, positives long, twice_ranks string"
+_SCHEMA = "first double, rows long, positives long, twice_ranks string, bad long"
 
 
 def roc_auc(
@@ -89,6 +89,8 @@ def _auc(frame: Any, score: Any, positive: Any, label: Any = None) -> float:
     with quiet_pandas_check():
         ranked = parts.mapInPandas(_partition_ranks, _SCHEMA)
     rows = sorted(ranked.collect(), key=lambda r: r[0])
+    if any(row["bad"] for row in rows):  # Spark sorts NaN above every score: refused instead
+        raise _nonfinite()
     twice_ranks, before, positives = 0, 0, 0
     for row in rows:
         twice_ranks += int(row["twice_ranks"]) + 2 * before * int(row["positives"])
@@ -114,7 +116,7 @@ def _partition_ranks(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     import numpy as np
     import pandas as pd
 
-    first, rows, positives, twice = None, 0, 0, 0
+    first, rows, positives, twice, bad = None, 0, 0, 0, 0
     for batch in groups:
         if len(batch) == 0:
             continue
@@ -126,6 +128,7 @@ def _partition_ranks(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         twice += int(np.sum(pos * (2 * before + n + 1)))  # a tie's average rank, doubled
         rows += int(n.sum())
         positives += int(pos.sum())
+        bad += int(n[~np.isfinite(batch["s"].to_numpy(dtype=np.float64))].sum())  # NaN, inf, null
     if first is not None:
         yield pd.DataFrame(
             {
@@ -133,8 +136,25 @@ def _partition_ranks(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
                 "rows": [rows],
                 "positives": [positives],
                 "twice_ranks": [str(twice)],
+                "bad": [bad],
             }
         )
+
+
+def _nonfinite() -> MetricUndefined:
+    """The in-memory statistic's own words for a score that is NaN or infinite (one owner for the
+    message: `metrics/classification.py`), got by building it on a two-row stand-in."""
+    import math
+
+    import numpy as np
+
+    from mlops_gate.metrics.classification import roc_auc_statistic
+
+    try:
+        roc_auc_statistic([0, 1], np.asarray([[0.5, 0.5], [math.nan, math.nan]]), classes=[0, 1])
+    except MetricUndefined as exc:
+        return exc
+    return MetricUndefined("ROC AUC is undefined: a score is NaN or infinite")  # unreachable
 
 
 def refuse_bootstrap(metric: str) -> MetricUndefined:
