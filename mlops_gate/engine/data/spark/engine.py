@@ -2,8 +2,15 @@
 
 Gates ask for counts, quantiles and bins; each is a Spark job whose result is small. Nothing
 pulls a whole table to the driver: `frame()` and `column()` refuse with what to use instead, and
-`head()` serves only a few rows. Tables are read once, cached by Spark, and every answer is the
-pandas engine's (engine/data/columns.py) on the same data, to the bit for quantiles.
+`head()` serves only a few rows. Every answer is the pandas engine's (engine/data/columns.py) on
+the same data, to the bit for quantiles.
+
+Tables are not cached: each job reads the columns it needs where the data lives (Parquet, ORC and
+catalog tables prune columns and row groups). Caching a whole table made Spark build every
+column of every row in the executors' heap before the first answer: on 10M rows x 20 columns,
+local[2] with Spark's default 1 GB driver heap died of `OutOfMemoryError` while the hand-written
+job it is measured against (benchmarks/bench_spark.py) never caches. What is costly to
+recompute is kept: the model's scores (`scoring.py`).
 
 All Spark work (`work()`: the engine's own calls and the gates' engine steps, hooks.py) shares
 one budget of `spark.timeout_s` seconds (`time_limit.py`).
@@ -85,14 +92,14 @@ class SparkData:
         return f"data.{name} ({self.path(name)})"
 
     def table(self, name: DatasetName) -> DataFrame:
-        """The data set as a DataFrame, read once and cached by Spark."""
+        """The data set as a DataFrame (its schema read once; its rows by each job)."""
         from mlops_gate.engine.data.spark.reading import read
 
         def load() -> DataFrame:
             with self._progress.task(f"reading {name} data with Spark"), self.errors(name):
                 frame = read(self.session, self.path(name))
                 aggregates.check_unique(frame, self.describe(name))
-                return frame.cache()
+                return frame
 
         return self._memo.once(("table", name), load)
 
