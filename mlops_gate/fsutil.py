@@ -7,6 +7,7 @@ directory is the user's mistake (exit 2), not a bug (issue 13, items 4 and 6).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -95,9 +96,10 @@ def read_regular(path: Path, what: str = "file") -> bytes:
 def open_log(path: Path, *, fresh: bool = False) -> BinaryIO:
     """`path` opened to append a log (created 0600 with its folder), never through a symlink and
     only if it is a regular file: a log a pull request planted under `.mlops-gate/` as a link to
-    another file (or a FIFO) is refused, not written through. `fresh`: emptied first (once it is
+    another file (or a FIFO), or a folder on its way planted as a link, is refused, not written
+    through. `fresh`: emptied first (once it is
     known to be a regular file). OSError when refused."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(path.parent)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
     fd = os.open(path, flags, 0o600)
     if _kind(os.fstat(fd).st_mode) is not None:
@@ -106,6 +108,30 @@ def open_log(path: Path, *, fresh: bool = False) -> BinaryIO:
     if fresh:
         os.ftruncate(fd, 0)
     return os.fdopen(fd, "ab")
+
+
+def make_folders(folder: Path, mode: int = 0o777, root: Path | None = None) -> Path:
+    """Create `folder` level by level and return it; a level that is a symlink or a file is
+    refused (`FileProblem`: exit 2, and an `OSError`), never followed.
+
+    The levels checked are those below `root`: for a relative folder, the working directory,
+    which is the work tree a pull request writes (a PR that commits `.mlops-gate/logs` as a link
+    to another folder must not make the tool write there). An absolute folder without `root` is
+    the user's own path (`--json /tmp/x/r.json`) and is created as given, links and all.
+    """
+    if root is None and folder.is_absolute():
+        folder.mkdir(mode=mode, parents=True, exist_ok=True)
+        return folder
+    current = root or Path()
+    current.mkdir(mode=mode, parents=True, exist_ok=True)  # the root itself is trusted
+    for part in folder.parts:
+        current = current / part
+        with contextlib.suppress(FileExistsError):
+            current.mkdir(mode=mode)
+        if not stat.S_ISDIR(os.lstat(current).st_mode):
+            kind = "a symbolic link" if os.path.islink(current) else "not a folder"
+            raise FileProblem(current, f"is {kind}, not a folder of its own: refused, not followed")
+    return current
 
 
 def _nonblocking(path: str, flags: int) -> int:
@@ -159,7 +185,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp creates 0600; a report or evidence file is as readable as any file the user writes.

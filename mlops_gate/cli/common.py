@@ -127,22 +127,19 @@ def _crash_log(detail: str) -> str:
     folder; a folder on the way that is a symlink (the work tree is the pull request's) is skipped.
     """
     import os
-    import stat
     import tempfile
+
+    from mlops_gate.fsutil import make_folders
 
     for where in ("work tree", "user cache"):
         try:
             if where == "work tree":
-                folder, parts = Path.cwd(), paths.LOGS.parts
+                root, below = Path.cwd(), paths.LOGS
             else:
                 xdg = os.environ.get("XDG_CACHE_HOME", "")
-                folder = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
-                parts = ("mlops-gate", "logs")
-            for part in parts:
-                folder = folder / part
-                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-                if not stat.S_ISDIR(os.lstat(folder).st_mode):  # a symlink, a file
-                    raise NotADirectoryError(folder)
+                root = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+                below = Path("mlops-gate", "logs")
+            folder = make_folders(below, mode=0o700, root=root)
             fd, name = tempfile.mkstemp(prefix="crash-", suffix=".log", dir=folder)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(detail)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mlops_gate import paths
 from mlops_gate.deadline import DEFAULT_TIMEOUT_S, Deadline, DeadlineExceeded
 from mlops_gate.errors import DependencyError
+from mlops_gate.fsutil import make_folders
 from mlops_gate.registry.errors import RegistryConflict, RegistryError, RegistryMissing
 from mlops_gate.registry.redact import display_uri, redact, uri_secrets
 
@@ -173,7 +174,7 @@ def open_registry(
     """Open the registry for one command; MLflow's environment is restored when it closes."""
     uri, embedded = settings.resolve_uri()
     if embedded:
-        settings.workdir.mkdir(parents=True, exist_ok=True)
+        make_folders(settings.workdir)
     with _mlflow_environment(settings):
         # Imported before quietening: MLflow sets its loggers' levels when first imported.
         try:

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlops_gate.errors import InputError
+from mlops_gate.fsutil import make_folders
 from mlops_gate.loaders.locate import ResolvedModel
 from mlops_gate.registry.errors import RegistryMissing
 from mlops_gate.registry.mlflow_client import normalize_version
@@ -129,7 +130,7 @@ def _download(registry: Registry, artifact_uri: str, target: Path) -> Path:
         return _only_entry(target)
     from mlflow.artifacts import download_artifacts
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(target.parent)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         registry.call(

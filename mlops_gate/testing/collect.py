@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from mlops_gate.fsutil import atomic_write_text
+
 if TYPE_CHECKING:
     from collections.abc import Generator
 
@@ -69,8 +71,7 @@ class ReportCollector:
             "tests": list(self.tests.values()),
             "collection_errors": self.collection_errors,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
+        atomic_write_text(self.path, json.dumps(document, indent=1, default=str))
 
 
 def _outcome(report: pytest.TestReport) -> str | None:

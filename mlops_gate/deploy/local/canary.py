@@ -27,6 +27,7 @@ from mlops_gate.deploy.local.run import CanaryRun, Settings
 from mlops_gate.deploy.local.servers import get_json
 from mlops_gate.deploy.local.traffic import RequestCounts
 from mlops_gate.deploy.local.upstreams import ModelServers
+from mlops_gate.fsutil import make_folders
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +69,7 @@ def run_local_canary(
     if spec.target != "local":
         raise DeployError(f"run_local_canary runs target `local`, not `{spec.target}`")
     reference_columns = _reference_columns(spec, features, reference)
-    state_dir.mkdir(parents=True, exist_ok=True)
+    make_folders(state_dir)
     state.claim(state_dir)
     run = CanaryRun(
         spec=spec,
@@ -102,7 +103,7 @@ def first_deploy(
     `rolled_back` (it never took traffic) when not; one step, at 100%, in the state file."""
     if spec.target != "local":
         raise DeployError(f"first_deploy runs target `local`, not `{spec.target}`")
-    state_dir.mkdir(parents=True, exist_ok=True)
+    make_folders(state_dir)
     state.claim(state_dir)
     settings = settings or Settings()
     run = CanaryRun(

@@ -23,6 +23,7 @@ from mlops_gate.deploy.local.llm_upstreams import ANSWER_MARGIN_S, GENERATE, Llm
 from mlops_gate.deploy.local.run import CanaryRun, Settings
 from mlops_gate.deploy.local.servers import get_json
 from mlops_gate.deploy.local.traffic import RequestCounts
+from mlops_gate.fsutil import make_folders
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -117,7 +118,7 @@ def _run(
     on_event: Callable[[CanaryEvent], None] | None,
     settings: Settings,
 ) -> CanaryRun:
-    state_dir.mkdir(parents=True, exist_ok=True)
+    make_folders(state_dir)
     state.claim(state_dir)
     return CanaryRun(
         spec=spec,

@@ -77,7 +77,9 @@ class Processes:
     features: list[str] | None = None
 
     def __enter__(self) -> Processes:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        from mlops_gate.fsutil import make_folders
+
+        make_folders(self.log_dir)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -115,7 +115,9 @@ def _add_file(session: Any, path: Path) -> None:
 
 def _place(source: Path, target: Path) -> None:
     """`target` names `source`: a symlink where allowed, else a copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from mlops_gate.fsutil import make_folders
+
+    make_folders(target.parent)
     try:
         target.symlink_to(source)
     except OSError:
