@@ -129,9 +129,12 @@ def call_usage(replies: Sequence[Reply], price: Price | None) -> dict[str, Any]:
     }
     if price is not None:
         found["cost"] = {"run": _cost(made, price), "uncached": _cost(replies, price)}
-    latencies = sorted(r.latency_s for r in made if r.latency_s is not None)
+    latencies = [r.latency_s for r in made if r.latency_s is not None]
     if latencies:
-        found["latency_ms"] = {f"p{q}": _percentile(latencies, q) * 1000 for q in (50, 95, 99)}
+        from mlops_gate.metrics.latency import NS_PER_S, summarize  # the latency gate's numbers
+
+        summary = summarize([s * NS_PER_S for s in latencies], 50, 1)
+        found["latency_ms"] = {"p50": summary.p50_ms, "p95": summary.p95_ms, "p99": summary.p99_ms}
         found["completion_tokens_per_s"] = _tokens_per_s(made)
     return found
 
@@ -153,9 +156,3 @@ def _tokens_per_s(made: Sequence[Reply]) -> float | None:
         return tokens_per_second([t for t, _ in timed], [s for _, s in timed])
     except MetricUndefined:
         return None
-
-
-def _percentile(values: list[float], q: int) -> float:
-    import numpy as np
-
-    return float(np.percentile(values, q))

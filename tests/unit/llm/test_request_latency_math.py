@@ -96,3 +96,24 @@ def test_the_order_of_the_requests_does_not_matter(pairs: list[tuple[int, float]
 def test_an_undefined_rate_says_so(counts: list[int], times: list[float]) -> None:
     with pytest.raises(MetricUndefined):
         tokens_per_second(counts, times)
+
+
+def test_call_usage_reports_the_latency_gates_percentiles() -> None:
+    """The usage block of every LLM gate's details takes p50/p95/p99 from the latency gate's own
+    summary (it had its own percentile); cached, failed and untimed answers are not timed."""
+    import numpy as np
+
+    from mlops_gate.gates.generation import Reply, call_usage
+
+    seconds = [0.25, 0.1, 0.4, 1.5, 0.3, 0.2]
+    replies = [Reply(text="ok", latency_s=s, completion_tokens=10) for s in seconds]
+    replies += [
+        Reply(text="old", cached=True, latency_s=9.0),
+        Reply(text=None, error="timed out"),
+        Reply(text="file"),
+    ]
+    usage = call_usage(replies, None)
+    expected = np.percentile(seconds, [50, 95, 99]) * 1000
+    found = [usage["latency_ms"][key] for key in ("p50", "p95", "p99")]
+    assert found == pytest.approx(expected.tolist(), rel=1e-12)
+    assert usage["calls"] == {"made": 7, "cached": 1, "failed": 1, "incomplete": 0}
