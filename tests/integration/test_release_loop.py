@@ -194,6 +194,37 @@ def test_a_failed_canary_gives_the_champion_back(
     assert f"rolled back: {name}@champion -> version 1 (was 2)" in status
 
 
+def test_a_canary_that_cannot_start_gives_the_champion_back(
+    registry_env: MlflowServer, tmp_path: Path
+) -> None:
+    """The stable model's server never gets ready (its file is broken by the time the canary
+    starts): the release never took traffic, so `run` exits 2 and the champion goes back to the
+    version that held it before this promotion, as for any canary that does not reach 100%
+    (it stayed on the unshipped challenger, and the next check compared against it)."""
+    policy, name = _project(tmp_path, {**CANARY, "stable": "stable.onnx"})
+    train_onnx(
+        binary_frame(600, seed=7), tmp_path / "stable.onnx"
+    )  # serving today, not the candidate
+    env = {"MLFLOW_TRACKING_URI": registry_env.uri}
+    assert _run(policy, tmp_path, env).returncode == 0
+
+    _challenger(tmp_path)
+    (tmp_path / "stable.onnx").write_bytes(b"not an ONNX model")
+    failed = _run(policy, tmp_path, env)
+
+    assert failed.returncode == 2, failed.stdout + failed.stderr
+    _stage(failed, "promote", "done")
+    # At once, not after the 60 s start timeout: the server says it will never be ready.
+    assert "canary error: the canary did not start: stable server failed to load its model: " in (
+        failed.stdout
+    )
+    assert "Traceback" not in failed.stdout + failed.stderr
+    assert _alias(registry_env.uri, name, "champion") == "1"  # was 2, never deployed
+    assert _alias(registry_env.uri, name, "production") == "1"
+    assert _moves(policy, tmp_path, env, "champion")[-1] == "rollback 2 -> 1"
+    assert "local canary: error" in _status(policy, tmp_path, env)
+
+
 def test_champion_moved_during_the_canary_is_exit_2_and_status_agrees(
     registry_env: MlflowServer, tmp_path: Path
 ) -> None:

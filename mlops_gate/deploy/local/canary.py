@@ -62,9 +62,10 @@ def run_local_canary(
 
     `requests` are `/predict` bodies replayed in a loop as traffic (`traffic.requests_from_frame`
     for data.eval, `traffic.read_request_file` for `spec.requests`); `reference` is data.reference,
-    needed only by `analysis.drift`. Raises `DeployError` when it cannot start (a model server that
-    never gets ready, a canary already running on `state_dir`); once started, every ending is an
-    outcome, and every process it started is stopped before it returns.
+    needed only by `analysis.drift`. Raises `DeployError` when another canary is already running on
+    `state_dir`; once this one has claimed it, every ending is an outcome, a side or the router
+    that never gets ready included (`error`: the caller gives the promoted alias back), and every
+    process it started is stopped before it returns.
     """
     if spec.target != "local":
         raise DeployError(f"run_local_canary runs target `local`, not `{spec.target}`")

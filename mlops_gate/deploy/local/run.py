@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_gate.deploy.local import state
 from mlops_gate.deploy.local.analysis import StepAnalysis, analyse
+from mlops_gate.deploy.local.errors import DeployError
 from mlops_gate.deploy.local.outcome import (
     FIRST_DEPLOY,
     CanaryEvent,
@@ -82,7 +83,10 @@ class CanaryRun:
     def execute(self) -> CanaryOutcome:
         self._write("starting", "starting the servers and the router")
         with self._processes() as processes:
-            self._start(processes)
+            try:
+                self._start(processes)
+            except DeployError as exc:
+                return self._not_started(exc)
             return self._serve()
 
     def first_deploy(self, smoke: SmokeTest) -> CanaryOutcome:
@@ -91,7 +95,10 @@ class CanaryRun:
         (issue 14, item 2)."""
         self._write("starting", "first deploy: starting the server")
         with self._processes() as processes:
-            self.procs.update(self.upstreams.start(processes, self.settings.start_timeout_s))
+            try:
+                self.procs.update(self.upstreams.start(processes, self.settings.start_timeout_s))
+            except DeployError as exc:
+                return self._not_started(exc)
             self.step, started = 0, time.monotonic()
             self._emit("started", f"first deploy: smoke test of {self.procs['canary'].url}")
             counts, problem = smoke(self.procs["canary"].url)
@@ -108,6 +115,24 @@ class CanaryRun:
             raise
         finally:
             self.upstreams.close()
+
+    def _not_started(self, exc: DeployError) -> CanaryOutcome:
+        """A side or the router that never got ready: an ending like any other (`error`, no
+        traffic moved), so the caller concludes it (the promoted alias given back) instead of
+        leaving the release promoted and never deployed."""
+        outcome = CanaryOutcome(
+            status="error",
+            message=f"the canary did not start: {exc}; it never took traffic",
+            mode=self.spec.mode,
+            steps=tuple(self.results),
+            requests=self.counted,
+            final_weight=0,
+            state_file=state.state_path(self.state_dir),
+        )
+        self.finished = True
+        self._write(outcome.status, outcome.message, outcome)
+        self._emit("finished", outcome.message, outcome=outcome)
+        return outcome
 
     def _smoked(self, counts: RequestCounts, problem: str | None, elapsed: float) -> CanaryOutcome:
         passed = problem is None

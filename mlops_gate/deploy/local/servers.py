@@ -184,6 +184,11 @@ class Processes:
             )
 
 
+def _line(text: Any) -> str:
+    """A server's own error text as one bounded line (it names files the pull request wrote)."""
+    return " ".join(str(text or "no reason given").split())[:300]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -204,8 +209,14 @@ def wait_ready(processes: list[Process], timeout: float) -> None:
                     f"{process.log_tail()} (log: {process.log})"
                 )
             probe = min(PROBE_TIMEOUT_S, max(deadline.remaining(), 0.05))
-            if get_json(process.url, process.ready_path, timeout=probe)[0] == 200:
+            status, body = get_json(process.url, process.ready_path, timeout=probe)
+            if status == 200:
                 waiting.remove(process)
+            elif isinstance(body, dict) and body.get("status") == "failed":  # it will never be
+                raise DeployError(
+                    f"{process.name} server failed to load its model: "
+                    f"{_line(body.get('error'))} (log: {process.log})"
+                )
         if waiting and deadline.expired():
             names = ", ".join(p.name for p in waiting)
             raise DeployError(f"{names} not ready within {timeout:g} s (logs in {waiting[0].log})")

@@ -29,7 +29,6 @@ import yaml
 
 from mlops_gate import trust
 from mlops_gate.deploy.local import state
-from mlops_gate.deploy.local.errors import DeployError
 from mlops_gate.deploy.local.llm_canary import run_llm_canary
 from mlops_gate.deploy.local.llm_plan import plan_llm_canary
 from mlops_gate.deploy.local.outcome import CanaryEvent, CanaryOutcome
@@ -241,15 +240,18 @@ def test_candidate_endpoint_down_stops_before_any_traffic(servers: Servers, tmp_
     analysis = {"min_agreement": 0.9, "agreement": {"metric": "rougeL"}}
     loaded = project(tmp_path, servers, SAME_ANSWERS, analysis, endpoint=down, max_retries=0)
     events: list[CanaryEvent] = []
-    with pytest.raises(DeployError) as raised:
-        run(loaded, tmp_path / "canary", events)
+    outcome = run(loaded, tmp_path / "canary", events)
 
-    message = str(raised.value)
-    assert raised.value.exit_code == 2
+    # An ending like any other (the caller gives the promoted alias back), not an exception.
+    assert (outcome.status, outcome.exit_code, outcome.final_weight) == ("error", 2, 0)
+    message = outcome.message
     assert "\n" not in message
-    assert message.startswith(f"the canary endpoint {down} (model support-lm) does not answer: ")
+    assert message.startswith(
+        f"the canary did not start: the canary endpoint {down} (model support-lm) does not answer: "
+    )
     assert "Connection refused" in message
-    assert [e.kind for e in events] == []  # no traffic was ever sent
+    assert outcome.requests.sent == 0
+    assert [e.kind for e in events] == ["finished"]  # no traffic was ever sent
     assert state.read_status(tmp_path / "canary")["status"] == "error"
 
 
