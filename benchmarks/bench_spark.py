@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -63,28 +64,48 @@ def agree(left: dict[str, Any], right: dict[str, Any]) -> list[str]:
 
 def measure(
     where: Path, rounds: int, sides: list[str], master: str, floor_rounds: int
-) -> dict[str, list[Any]]:
-    """Each side's runs, round by round; the floor only in the first `floor_rounds` rounds."""
+) -> tuple[dict[str, list[Any]], dict[str, str]]:
+    """Each side's runs, round by round (the floor only in the first `floor_rounds` rounds), and
+    why a side failed: a failed side is reported and not run again; the others go on."""
     runs: dict[str, list[Any]] = {side: [] for side in sides}
+    failed: dict[str, str] = {}
     for round_ in range(rounds):
-        here = [side for side in sides if side != "floor" or round_ < floor_rounds]
+        here = [s for s in sides if (s != "floor" or round_ < floor_rounds) and s not in failed]
         order = here if round_ % 2 == 0 else list(reversed(here))  # alternate who goes first
         for side in order:
-            found = run_worker(PROJECT_PYTHON, "spark_aggregates.py", side, str(where), master,
-                               timeout=7200)  # fmt: skip
+            try:
+                found = run_worker(PROJECT_PYTHON, "spark_aggregates.py", side, str(where),
+                                   master, timeout=7200)  # fmt: skip
+            except RuntimeError as exc:  # e.g. the JVM's OutOfMemoryError: a figure in itself
+                failed[side] = cause(str(exc))
+                print(f"bench_spark: {where.name} {side}: failed: {failed[side]}", file=sys.stderr)
+                continue
             print(f"bench_spark: {where.name} {side}: start {found['start_s']:.1f} s, work "
                   f"{found['work_s']:.1f} s, driver {found['peak_rss_mb']:.0f} MB",
                   file=sys.stderr)  # fmt: skip
             runs[side].append(found)
-    return runs
+    return runs, failed
 
 
-def report(result: BenchResult, rows: int, runs: dict[str, list[Any]]) -> None:
+def cause(text: str) -> str:
+    """The root cause in a failed worker's output: the JVM's error, else the last line."""
+    found = re.findall(r"java\.lang\.\w+Error: [^\n]*|\w+(?:Error|Exception): [^\n]*", text)
+    return (found[-1] if found else text.strip().splitlines()[-1])[:200]
+
+
+def report(
+    result: BenchResult, rows: int, runs: dict[str, list[Any]], failed: dict[str, str]
+) -> None:
+    label = f"{rows:,} eval + {rows // 5:,} reference rows x 19 columns"
+    for side, why in failed.items():
+        result.add(f"{side}: failed, {label}", 0.0, "", note=why)
+        result.raw[f"{rows}/{side}/failed"] = why
+    if not runs["engine"]:
+        return
     engine, floor = runs["engine"], runs["floor"]
     # Per round, side by side: the floor's rounds are the first ones of the engine's.
     ratios = [e["work_s"] / f["work_s"] for e, f in zip(engine, floor, strict=False)]
     rss = max(e["peak_rss_mb"] for e in engine)
-    label = f"{rows:,} eval + {rows // 5:,} reference rows x 19 columns"
     if ratios:  # BENCH_SPARK_FLOOR_RUNS=0: the engine's scaling alone
         result.add(
             f"Spark engine / hand-written PySpark job, {label} (range over {len(ratios)} rounds)",
@@ -121,7 +142,7 @@ def main() -> int:
     result = BenchResult("spark")
     for rows in sizes:
         where = ensure(directory, rows)
-        report(result, rows, measure(where, rounds, sides, master, floor_rounds))
+        report(result, rows, *measure(where, rounds, sides, master, floor_rounds))
     write_result(result)
     for row in result.rows:
         print(f"{row.measure}: {row.value:.3g} {row.unit} {row.verdict} {row.note}")

@@ -120,17 +120,3 @@ def test_the_users_own_absolute_path_may_go_through_links(tmp_path: Path) -> Non
     (tmp_path / "link").symlink_to(tmp_path / "real")
     atomic_write_text(tmp_path / "link" / "out" / "results.json", "{}")
     assert (tmp_path / "real" / "out" / "results.json").read_text() == "{}"
-
-
-def test_a_crash_log_skips_a_linked_log_folder(work_tree: Path, tmp_path: Path) -> None:
-    from mlops_gate.cli.common import _crash_log
-
-    Path(".mlops-gate").mkdir()
-    Path(".mlops-gate/logs").symlink_to(work_tree)
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    try:
-        where = _crash_log("Traceback ...")
-    finally:
-        del os.environ["XDG_CACHE_HOME"]
-    assert Path(where).parent == tmp_path / "cache" / "mlops-gate" / "logs"
-    assert list(work_tree.iterdir()) == []
