@@ -225,6 +225,22 @@ def test_a_canary_that_cannot_start_gives_the_champion_back(
     assert "local canary: error" in _status(policy, tmp_path, env)
 
 
+def test_a_deploy_refused_before_its_canary_gives_the_champion_back(
+    registry_env: MlflowServer, tmp_path: Path
+) -> None:
+    """`deploy.canary.stable` names the candidate's own file: the deploy is refused before any
+    canary, and the promotion `run` just made is given back (the champion stayed on it)."""
+    policy, name = _project(tmp_path, {**CANARY, "stable": "model.onnx"})
+    refused = _run(policy, tmp_path, {"MLFLOW_TRACKING_URI": registry_env.uri})
+
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    _stage(refused, "promote", "done")
+    assert "the stable model is the candidate itself" in refused.stdout
+    assert f"rolled back: {name}@champion -> no version (was 1)" in refused.stdout
+    assert _alias(registry_env.uri, name, "champion") is None  # a first release: nothing before
+    assert _alias(registry_env.uri, name, "production") is None
+
+
 def test_champion_moved_during_the_canary_is_exit_2_and_status_agrees(
     registry_env: MlflowServer, tmp_path: Path
 ) -> None:

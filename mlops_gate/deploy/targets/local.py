@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mlops_gate.deploy.gated import GatedRelease
+    from mlops_gate.deploy.local.llm_plan import LlmCanaryPlan
     from mlops_gate.deploy.local.outcome import CanaryEvent, CanaryOutcome
     from mlops_gate.deploy.outcome import EventHook
     from mlops_gate.deploy.targets import CanaryRef, DeployRequest
@@ -73,19 +74,47 @@ def _control(canary: CanaryRef, action: str) -> str:
 
 
 def _run(request: DeployRequest) -> DeployOutcome:
+    try:
+        start, first = _prepare(request)
+    except MlopsGateError as exc:
+        raise _never_started(request, exc) from None
+    return _finish(request, start(), first=first)
+
+
+def _prepare(request: DeployRequest) -> tuple[Callable[[], CanaryOutcome], bool]:
+    """What the canary needs before it starts (the traffic, the stable side), and how to start
+    it; whether it is a first deploy."""
     from mlops_gate.deploy.gated import stable_model
-    from mlops_gate.deploy.local.llm_plan import is_generation
+    from mlops_gate.deploy.local.llm_plan import is_generation, plan_llm_canary
 
     release = request.release
     if is_generation(release.loaded):
-        return _llm_run(request)
+        plan = plan_llm_canary(release.loaded, release.canary)
+        return (lambda: _llm_run(request, plan)), plan.stable is None
     features, requests, reference = _traffic(release, request.timeout)
     stable = stable_model(release, timeout=request.timeout)
     if stable is None:
-        outcome = _first_deploy(request, features, requests)
-    else:
-        outcome = _canary(request, stable, features, requests, reference)
-    return _finish(request, outcome, first=stable is None)
+        return (lambda: _first_deploy(request, features, requests)), True
+    return (lambda: _canary(request, stable, features, requests, reference)), False
+
+
+def _never_started(request: DeployRequest, exc: MlopsGateError) -> MlopsGateError:
+    """A deploy refused before its canary started (the stable model missing or the candidate
+    itself, the traffic unreadable, an LLM plan that cannot be made) is an ending short of 100%
+    too: the promoted alias goes back, as `_conclude` does, and the error says so."""
+    from mlops_gate.deploy.gated import canary_tags, conclude
+    from mlops_gate.deploy.local.errors import DeployError
+
+    release = request.release
+    tags = canary_tags("local", "error", f"the canary did not start: {exc}", [])
+    try:
+        done = conclude(release, tags, move_reason=None, timeout=request.timeout)
+    except MlopsGateError as registry:
+        return DeployError(f"{exc}; {release.promoted} may still hold version {release.version}: "
+                           f"{registry}")  # fmt: skip
+    if done.given_back is None:
+        return exc
+    return DeployError(f"{exc}; {done.given_back.summary()}")
 
 
 def _canary(
@@ -114,14 +143,12 @@ def _canary(
     )
 
 
-def _llm_run(request: DeployRequest) -> DeployOutcome:
+def _llm_run(request: DeployRequest, plan: LlmCanaryPlan) -> CanaryOutcome:
     """An LLM app: the candidate (`model`) against the app in production (`baseline`), two
     endpoints behind the router (docs/deploy.md, "Canary of an LLM app")."""
     from mlops_gate.deploy.local.llm_canary import first_llm_deploy, run_llm_canary
-    from mlops_gate.deploy.local.llm_plan import plan_llm_canary
 
     release = request.release
-    plan = plan_llm_canary(release.loaded, release.canary)
     hook = _throttled(request.say)
     candidate = f"{release.model_name} version {release.version} ({release.promoted})"
     if plan.stable is None:
@@ -137,7 +164,7 @@ def _llm_run(request: DeployRequest) -> DeployOutcome:
             f"{plan.stable.describe()}: steps {spec.steps}, {spec.mode} mode"
         )
         outcome = run_llm_canary(plan, state_dir=request.state_dir, on_event=hook)
-    return _finish(request, outcome, first=plan.stable is None)
+    return outcome
 
 
 def _first_deploy(
