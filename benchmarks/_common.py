@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -89,7 +90,10 @@ def run_worker(python: Path, script: str, *args: str, timeout: float = 600) -> d
         if line.startswith(RESULT_MARKER)
     ]
     if done.returncode != 0 or not found:
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+        lines = (done.stdout + done.stderr).splitlines()
+        # The JVM's own error (an OutOfMemoryError) is far above the last lines of its trace.
+        errors = [line.strip() for line in lines if re.search(r"\bjava\.lang\.\w+Error: ", line)]
+        tail = "\n".join([*errors[:1], *lines[-25:]])
         raise RuntimeError(f"worker {script} {' '.join(args)} failed ({done.returncode}):\n{tail}")
     result: dict[str, Any] = json.loads(found[-1])
     return result

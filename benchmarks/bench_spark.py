@@ -89,8 +89,9 @@ def measure(
 
 def cause(text: str) -> str:
     """The root cause in a failed worker's output: the JVM's error, else the last line."""
-    found = re.findall(r"java\.lang\.\w+Error: [^\n]*|\w+(?:Error|Exception): [^\n]*", text)
-    return (found[-1] if found else text.strip().splitlines()[-1])[:200]
+    jvm = re.findall(r"java\.lang\.\w+Error: [^\n]*", text)
+    found = jvm or re.findall(r"\w+(?:Error|Exception): [^\n]*", text)
+    return (found[0] if jvm else found[-1] if found else text.strip().splitlines()[-1])[:200]
 
 
 def report(
