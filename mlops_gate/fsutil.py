@@ -8,6 +8,7 @@ directory is the user's mistake (exit 2), not a bug (issue 13, items 4 and 6).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import os
@@ -112,7 +113,8 @@ def open_log(path: Path, *, fresh: bool = False) -> BinaryIO:
 
 def make_folders(folder: Path, mode: int = 0o777, root: Path | None = None) -> Path:
     """Create `folder` level by level and return it; a level that is a symlink or a file is
-    refused (`FileProblem`: exit 2, and an `OSError`), never followed.
+    refused: a link is a `FileProblem` (exit 2, one line; an `OSError` too), never followed, and a
+    file is mkdir's own `NotADirectoryError`.
 
     The levels checked are those below `root`: for a relative folder, the working directory,
     which is the work tree a pull request writes (a PR that commits `.mlops-gate/logs` as a link
@@ -128,9 +130,10 @@ def make_folders(folder: Path, mode: int = 0o777, root: Path | None = None) -> P
         current = current / part
         with contextlib.suppress(FileExistsError):
             current.mkdir(mode=mode)
-        if not stat.S_ISDIR(os.lstat(current).st_mode):
-            kind = "a symbolic link" if os.path.islink(current) else "not a folder"
-            raise FileProblem(current, f"is {kind}, not a folder of its own: refused, not followed")
+        if os.path.islink(current):
+            raise FileProblem(current, "a symbolic link in the work tree: refused, not followed")
+        if not stat.S_ISDIR(os.lstat(current).st_mode):  # what mkdir itself would say
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(current))
     return current
 
 

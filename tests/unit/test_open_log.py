@@ -86,7 +86,7 @@ def test_a_log_folder_planted_as_a_link_is_refused(work_tree: Path) -> None:
     folder made the tool create and append `spark.log` there."""
     Path(".mlops-gate").mkdir()
     Path(".mlops-gate/logs").symlink_to(work_tree)
-    with pytest.raises(FileProblem, match=r"\.mlops-gate/logs: is a symbolic link"):
+    with pytest.raises(FileProblem, match=r"\.mlops-gate/logs: a symbolic link in the work tree"):
         open_log(LOGS / "spark.log")
     assert list(work_tree.iterdir()) == []
 
@@ -95,7 +95,7 @@ def test_a_log_folder_planted_as_a_link_is_refused(work_tree: Path) -> None:
 def test_an_atomic_write_never_goes_through_a_linked_folder(work_tree: Path, level: str) -> None:
     Path(level).parent.mkdir(parents=True, exist_ok=True)
     Path(level).symlink_to(work_tree)
-    with pytest.raises(FileProblem, match="is a symbolic link") as caught:
+    with pytest.raises(FileProblem, match="a symbolic link in the work tree") as caught:
         atomic_write_text(Path(".mlops-gate/cache/gates/key.json"), "{}")
     assert isinstance(caught.value, InputError)  # exit 2, one line
     assert list(work_tree.iterdir()) == []
@@ -103,8 +103,10 @@ def test_an_atomic_write_never_goes_through_a_linked_folder(work_tree: Path, lev
 
 def test_a_folder_that_is_a_file_is_named(work_tree: Path) -> None:
     Path(".mlops-gate").write_text("not a folder")
-    with pytest.raises(FileProblem, match=r"\.mlops-gate: is not a folder"):
+    with pytest.raises(NotADirectoryError, match=r"Not a directory: '\.mlops-gate'"):
         make_folders(Path(".mlops-gate/logs"))
+    with pytest.raises(FileProblem, match=r"^\.mlops-gate/x: cannot write: \.mlops-gate is not a"):
+        atomic_write_text(Path(".mlops-gate/x"), "{}")  # the user's mistake, named (exit 2)
 
 
 def test_folders_are_made_level_by_level_and_returned(work_tree: Path) -> None:
