@@ -98,8 +98,8 @@ def open_log(path: Path, *, fresh: bool = False) -> BinaryIO:
     """`path` opened to append a log (created 0600 with its folder), never through a symlink and
     only if it is a regular file: a log a pull request planted under `.mlops-gate/` as a link to
     another file (or a FIFO), or a folder on its way planted as a link, is refused, not written
-    through. `fresh`: emptied first (once it is
-    known to be a regular file). OSError when refused."""
+    through. `fresh`: emptied first (once it is known to be a regular file). OSError when
+    refused."""
     make_folders(path.parent)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
     fd = os.open(path, flags, 0o600)

@@ -110,8 +110,8 @@ def _never_started(request: DeployRequest, exc: MlopsGateError) -> MlopsGateErro
     try:
         done = conclude(release, tags, move_reason=None, timeout=request.timeout)
     except MlopsGateError as registry:
-        return DeployError(f"{exc}; {release.promoted} may still hold version {release.version}: "
-                           f"{registry}")  # fmt: skip
+        held = f"{release.promoted} may still hold version {release.version}"
+        return DeployError(f"{exc}; {held}: {registry}")
     if done.given_back is None:
         return exc
     return DeployError(f"{exc}; {done.given_back.summary()}")
