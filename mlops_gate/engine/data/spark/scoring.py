@@ -70,7 +70,10 @@ def scored(context: EvaluationContext, role: Role, dataset: DatasetName = "eval"
     key = (role, dataset)
     if key not in memo:
         result = _score(context, role, dataset)
-        result.frame.persist()
+        from pyspark import StorageLevel
+
+        # On disk: kept in memory, 10M scored rows ran local[2]'s default 1 GB heap out.
+        result.frame.persist(StorageLevel.DISK_ONLY)
         memo[key] = result
     return memo[key]
 
