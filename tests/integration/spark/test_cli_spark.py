@@ -5,11 +5,16 @@ unreachable cluster is one line and exit 2 within the deadline."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from tests.support import binary_frame, run_cli, write_policy, write_table
 
@@ -151,3 +156,79 @@ def test_a_worker_that_cannot_start_is_one_line_and_exit_2(tmp_path: Path) -> No
     assert "Traceback" not in output
     (line,) = [text for text in output.splitlines() if text.startswith("error metric")]
     assert "on spark" in line
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of every process whose parent is `pid` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid:
+            found.append((int(entry.name), command))
+    return found
+
+
+def _kill_the_jvm_mid_job(check: subprocess.Popen[str], limit_s: float = 180) -> None:
+    """SIGKILL the check's JVM while a job runs on it: once Spark has started Python workers
+    for the model's scores (`pyspark.daemon`, the JVM's child), a job is in flight."""
+    stop = time.monotonic() + limit_s
+    while check.poll() is None and time.monotonic() < stop:
+        for jvm, command in _children(check.pid):
+            if "java" in command and any("pyspark" in c for _, c in _children(jvm)):
+                os.kill(jvm, signal.SIGKILL)
+                return
+        time.sleep(0.02)
+    raise AssertionError("no Spark job seen running before the check ended")
+
+
+@pytest.mark.slow
+def test_a_jvm_that_dies_mid_job_is_one_line_per_gate_and_exit_2(tmp_path: Path) -> None:
+    """Found at 10M rows on the default 1 GB heap: the JVM ran out of memory and died while the
+    model was scored, and every gate after it was an internal error (exit 3, Py4J's
+    ConnectionRefusedError). A JVM that dies mid-job is now said in one line per gate, with
+    the log to read; no gate reports a number, and the check exits 2."""
+    policy = _metric_project(tmp_path)
+    document = yaml.safe_load(policy.read_text())
+    document["gates"] += [
+        {"type": "metric", "metric": "roc_auc", "min": 0.5},
+        {"type": "drift", "max": 5, "columns": ["f0"]},
+    ]
+    policy.write_text(yaml.safe_dump(document, sort_keys=False))
+    check = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlops_gate",
+            "check",
+            policy.name,
+            "--no-cache",
+            "--json",
+            "r.json",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _kill_the_jvm_mid_job(check)
+        output, _ = check.communicate(timeout=180)
+    finally:
+        check.kill()
+    assert check.returncode == 2, output
+    assert "Traceback" not in output
+    assert "internal error" not in output
+    gates = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["gates"]
+    assert [gate["verdict"] for gate in gates] == ["error"] * 3
+    for gate in gates:
+        assert gate["value"] is None
+        assert "Spark's JVM was killed (signal 9" in gate["message"], gate["message"]
+        assert "details in .mlops-gate/logs/spark.log" in gate["message"]
+        assert "\n" not in gate["message"]

@@ -16,7 +16,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from mlops_gate.deadline import DEFAULT_TIMEOUT_S, Deadline, DeadlineExceeded
-from mlops_gate.engine.data.spark.errors import log_path, spark_errors
+from mlops_gate.engine.data.spark.errors import SparkClientLog, log_path, spark_errors
 from mlops_gate.errors import DependencyError, GateError
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ def start_session(spec: SparkSpec | None, timeout: float = DEFAULT_TIMEOUT_S) ->
     warnings.filterwarnings(
         "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
     )
+    SparkClientLog.install()  # Py4J's tracebacks of a lost JVM: to the log
     master = spec.master if spec is not None else None
     remote = (spec.remote if spec is not None else None) or (
         os.environ.get("SPARK_REMOTE") if master is None else None
