@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_gate.deploy.local import state
 from mlops_gate.deploy.local.analysis import StepAnalysis, analyse
-from mlops_gate.deploy.local.errors import DeployError
+from mlops_gate.deploy.local.errors import DeployError, not_started
 from mlops_gate.deploy.local.outcome import (
     FIRST_DEPLOY,
     CanaryEvent,
@@ -120,19 +120,7 @@ class CanaryRun:
         """A side or the router that never got ready: an ending like any other (`error`, no
         traffic moved), so the caller concludes it (the promoted alias given back) instead of
         leaving the release promoted and never deployed."""
-        outcome = CanaryOutcome(
-            status="error",
-            message=f"the canary did not start: {exc}; it never took traffic",
-            mode=self.spec.mode,
-            steps=tuple(self.results),
-            requests=self.counted,
-            final_weight=0,
-            state_file=state.state_path(self.state_dir),
-        )
-        self.finished = True
-        self._write(outcome.status, outcome.message, outcome)
-        self._emit("finished", outcome.message, outcome=outcome)
-        return outcome
+        return self._finish("error", f"{not_started(exc)}; it never took traffic", self.counted)
 
     def _smoked(self, counts: RequestCounts, problem: str | None, elapsed: float) -> CanaryOutcome:
         passed = problem is None
@@ -141,18 +129,34 @@ class CanaryRun:
         self.results.append(
             StepResult(0, 100, "pass" if passed else "fail", message, elapsed, None)
         )
+        if passed:
+            return self._finish("promoted", message, counts)
+        return self._finish("rolled_back", f"{message}; it never took traffic", counts)
+
+    def _finish(
+        self,
+        status: Status,
+        message: str,
+        requests: RequestCounts,
+        router: dict[str, Any] | None = None,
+        stable_serving: bool | None = None,
+    ) -> CanaryOutcome:
+        """The run's one ending: its outcome, in the state file (`--status`) and to the
+        listeners; the router's totals and the stable side's health where `_serve` saw them."""
         outcome = CanaryOutcome(
-            status="promoted" if passed else "rolled_back",
-            message=message if passed else f"{message}; it never took traffic",
+            status=status,
+            message=message,
             mode=self.spec.mode,
             steps=tuple(self.results),
-            requests=counts,
+            requests=requests,
             final_weight=self.weight,
             state_file=state.state_path(self.state_dir),
+            router=router or {},
+            stable_serving=stable_serving,
         )
         self.finished = True
-        self._write(outcome.status, outcome.message, outcome)
-        self._emit("finished", outcome.message, outcome=outcome)
+        self._write(status, message, outcome)
+        self._emit("finished", message, outcome=outcome)
         return outcome
 
     def _start(self, processes: Processes) -> None:
@@ -189,21 +193,13 @@ class CanaryRun:
             timeout=self.settings.backend_timeout_s,
             body=self.requests[0],
         )
-        outcome = CanaryOutcome(
-            status=status,
-            message=message,
-            mode=self.spec.mode,
-            steps=tuple(self.results),
-            requests=counts,
-            final_weight=self.weight,
-            state_file=state.state_path(self.state_dir),
+        return self._finish(
+            status,
+            message,
+            counts,
             router=snapshot["total"] if snapshot else {},
             stable_serving=stable[0] == 200,
         )
-        self.finished = True
-        self._write(status, message, outcome)
-        self._emit("finished", message, outcome=outcome)
-        return outcome
 
     def _walk(self) -> tuple[Status, str]:
         steps = self.spec.steps

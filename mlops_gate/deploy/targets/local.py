@@ -103,10 +103,10 @@ def _never_started(request: DeployRequest, exc: MlopsGateError) -> MlopsGateErro
     itself, the traffic unreadable, an LLM plan that cannot be made) is an ending short of 100%
     too: the promoted alias goes back, as `_conclude` does, and the error says so."""
     from mlops_gate.deploy.gated import canary_tags, conclude
-    from mlops_gate.deploy.local.errors import DeployError
+    from mlops_gate.deploy.local.errors import DeployError, not_started
 
     release = request.release
-    tags = canary_tags("local", "error", f"the canary did not start: {exc}", [])
+    tags = canary_tags("local", "error", not_started(exc), [])
     try:
         done = conclude(release, tags, move_reason=None, timeout=request.timeout)
     except MlopsGateError as registry:
