@@ -31,8 +31,8 @@ MESSAGE_TAG = "mlops_gate.canary.message"
 
 if TYPE_CHECKING:
     from mlops_gate.evidence import VerifiedEvidence
+    from mlops_gate.policy.deploy import CanarySpec
     from mlops_gate.policy.loader import LoadedPolicy
-    from mlops_gate.policy.model import CanarySpec
     from mlops_gate.registry.mlflow_client import Registry
     from mlops_gate.registry.pointer import Pointer
     from mlops_gate.registry.promote import PromotionResult

@@ -22,7 +22,7 @@ from mlops_gate.github.client import (
     GitHubError,
     GitHubPermissionError,
 )
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 
 if TYPE_CHECKING:
     from github.Deployment import Deployment

@@ -24,7 +24,7 @@ from typing import Any
 from mlops_gate.deadline import DEFAULT_TIMEOUT_S, Deadline, DeadlineExceeded
 from mlops_gate.deploy.kubernetes.render import KubernetesError, Manifest
 from mlops_gate.errors import DependencyError
-from mlops_gate.policy.model import CanarySpec, KubernetesSpec
+from mlops_gate.policy.deploy import CanarySpec, KubernetesSpec
 
 FIELD_MANAGER = "mlops-gate"
 APPLY = "application/apply-patch+yaml"

@@ -38,7 +38,7 @@ from mlops_gate.deploy.kubernetes.routing import (
     canary_service,
     stable_service,
 )
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 
 API_VERSION = "argoproj.io/v1alpha1"
 

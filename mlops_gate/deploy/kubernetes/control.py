@@ -20,7 +20,7 @@ from mlops_gate.deploy.kubernetes.apply import Cluster, connect
 from mlops_gate.deploy.kubernetes.argo import API_VERSION as ARGO
 from mlops_gate.deploy.kubernetes.flagger import API_VERSION as FLAGGER
 from mlops_gate.deploy.kubernetes.render import KubernetesError, app_name
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 
 
 @dataclass(frozen=True)

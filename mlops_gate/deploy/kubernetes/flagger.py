@@ -26,7 +26,7 @@ from mlops_gate.deploy.kubernetes.render import (
     pod_template,
 )
 from mlops_gate.deploy.kubernetes.routing import ingress
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 
 API_VERSION = "flagger.app/v1beta1"
 PROVIDERS = {"istio": "istio", "smi": "smi:v1alpha3", "nginx": "nginx"}

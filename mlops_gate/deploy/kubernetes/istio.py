@@ -22,7 +22,7 @@ from mlops_gate.deploy.kubernetes.render import (
     pod_template,
     service,
 )
-from mlops_gate.policy.model import CanarySpec, KubernetesSpec
+from mlops_gate.policy.deploy import CanarySpec, KubernetesSpec
 
 API_VERSION = "networking.istio.io/v1"
 Track = Literal["stable", "canary"]

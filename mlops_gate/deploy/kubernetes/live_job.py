@@ -27,7 +27,7 @@ from mlops_gate.deploy.kubernetes.render import (
 )
 from mlops_gate.deploy.kubernetes.routing import canary_service, stable_service
 from mlops_gate.deploy.local.analysis import MIN_SAMPLES
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 
 CONFIG_FILE = "live-check.json"
 MOUNT = "/etc/mlops-gate"

@@ -12,7 +12,7 @@ Service only, so no pod is scraped twice through the canary and stable Services.
 from __future__ import annotations
 
 from mlops_gate.deploy.kubernetes.render import APP, SERVICE_ROLE, Manifest, Release, metadata
-from mlops_gate.policy.model import KubernetesSpec
+from mlops_gate.policy.deploy import KubernetesSpec
 
 API_VERSION = "monitoring.coreos.com/v1"
 SCRAPE_INTERVAL = "15s"  # four scrapes in the shortest rate() window (promql.window_s)

@@ -14,7 +14,7 @@ from typing import Any
 
 from mlops_gate.deploy.kubernetes import promql
 from mlops_gate.errors import MlopsGateError
-from mlops_gate.policy.model import CanarySpec, KubernetesSpec
+from mlops_gate.policy.deploy import CanarySpec, KubernetesSpec
 
 Manifest = dict[str, Any]
 PREFIX = "mlops-gate.io"

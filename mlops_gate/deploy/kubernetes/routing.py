@@ -18,7 +18,7 @@ from mlops_gate.deploy.kubernetes.render import (
     metadata,
     service,
 )
-from mlops_gate.policy.model import KubernetesSpec
+from mlops_gate.policy.deploy import KubernetesSpec
 
 ISTIO_API = "networking.istio.io/v1"
 ROUTE = "primary"  # the VirtualService route whose weights Argo sets

@@ -24,7 +24,7 @@ from mlops_gate.metrics.latency import NS_PER_MS, percentile_ms
 from mlops_gate.metrics.psi import column_psi
 
 if TYPE_CHECKING:
-    from mlops_gate.policy.model import AnalysisSpec, LiveDriftSpec
+    from mlops_gate.policy.deploy import AnalysisSpec, LiveDriftSpec
 
 Verdict = Literal["pass", "fail", "pending"]
 # Fewer samples than this make a p95 or an agreement share too noisy to act on.

@@ -32,7 +32,7 @@ from mlops_gate.fsutil import make_folders
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlops_gate.policy.model import CanarySpec
+    from mlops_gate.policy.deploy import CanarySpec
 
 __all__ = [
     "CanaryEvent",

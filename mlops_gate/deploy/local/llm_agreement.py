@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from mlops_gate.gates.generation import EvalRow
     from mlops_gate.gates.judge import Config as JudgeConfig
     from mlops_gate.llm.client import Connection
-    from mlops_gate.policy.model import AgreementSpec
+    from mlops_gate.policy.deploy import AgreementSpec
 
 LOWEST = 5  # lowest-scoring pairs named in the details
 SACREBLEU_SCALE = 100.0

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from mlops_gate.deploy.local.llm_plan import LlmCanaryPlan
     from mlops_gate.deploy.local.outcome import CanaryEvent, CanaryOutcome
-    from mlops_gate.policy.model import CanarySpec
+    from mlops_gate.policy.deploy import CanarySpec
 
 SMOKE_REQUESTS = 20  # a first deploy's smoke test: this many eval rows, one call each
 

@@ -23,8 +23,8 @@ from mlops_gate.deploy.local.llm_upstreams import LlmSide
 if TYPE_CHECKING:
     from mlops_gate.deploy.local.llm_agreement import Judge
     from mlops_gate.gates.generation import EvalRow, Role
+    from mlops_gate.policy.deploy import CanarySpec
     from mlops_gate.policy.loader import LoadedPolicy
-    from mlops_gate.policy.model import CanarySpec
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from mlops_gate.deploy.local.traffic import RequestCounts, TrafficReplayer
 
 if TYPE_CHECKING:
     from mlops_gate.deploy.local.upstreams import Upstreams
-    from mlops_gate.policy.model import CanarySpec
+    from mlops_gate.policy.deploy import CanarySpec
 
 ENDINGS: dict[str, Status] = {"fail": "rolled_back", "abort": "aborted", "error": "error"}
 SmokeTest = Callable[[str], tuple[RequestCounts, str | None]]

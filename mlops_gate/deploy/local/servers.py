@@ -26,7 +26,7 @@ from mlops_gate.deadline import Deadline, DeadlineHTTPConnection
 from mlops_gate.deploy.local.errors import DeployError
 
 if TYPE_CHECKING:
-    from mlops_gate.policy.model import AgreementTolerance
+    from mlops_gate.policy.deploy import AgreementTolerance
 
 HOST = "127.0.0.1"
 STOP_TIMEOUT_S = 5.0

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
     from mlops_gate.deploy.gated import GatedRelease
     from mlops_gate.deploy.outcome import DeployOutcome, EventHook
+    from mlops_gate.policy.deploy import CanarySpec
     from mlops_gate.policy.loader import LoadedPolicy
-    from mlops_gate.policy.model import CanarySpec
 
 DEPLOY_TARGETS: dict[str, str] = {
     "local": "mlops_gate.deploy.targets.local:LocalTarget",

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from mlops_gate.deploy.outcome import EventHook
     from mlops_gate.deploy.targets import CanaryRef, DeployRequest
     from mlops_gate.evidence import VerifiedEvidence
+    from mlops_gate.policy.deploy import CanarySpec
     from mlops_gate.policy.loader import LoadedPolicy
-    from mlops_gate.policy.model import CanarySpec
 
 DEFAULT_OUT = Path("manifests")  # where `--dry-run` writes without `--out`
 UNKNOWN = "unknown"  # a sha256 a preview cannot know (a registry model, no passing evidence)

@@ -16,7 +16,7 @@ from mlops_gate.deploy.local.canary import CanaryEvent, Settings, first_deploy
 from mlops_gate.deploy.local.display import status_lines
 from mlops_gate.deploy.local.outcome import FIRST_DEPLOY
 from mlops_gate.deploy.local.traffic import requests_from_frame
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 from tests.integration.deploy.models import write_model
 from tests.support import FEATURES, binary_frame
 

@@ -27,7 +27,7 @@ from mlops_gate.deploy.local.canary import CanaryEvent, CanaryOutcome, Settings,
 from mlops_gate.deploy.local.errors import DeployError
 from mlops_gate.deploy.local.servers import get_json
 from mlops_gate.deploy.local.traffic import requests_from_frame
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 from tests.integration.deploy.models import write_model
 from tests.support import FEATURES, REPO, binary_frame
 

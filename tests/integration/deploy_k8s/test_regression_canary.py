@@ -12,7 +12,7 @@ import pytest
 
 from mlops_gate.deploy.local.canary import Settings, run_local_canary
 from mlops_gate.deploy.local.traffic import requests_from_frame
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 from tests.support import FEATURES, regression_frame, train_onnx
 
 pytestmark = pytest.mark.integration

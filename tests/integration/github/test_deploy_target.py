@@ -14,7 +14,7 @@ from mlops_gate.deploy.github_target import (
     github_status,
 )
 from mlops_gate.github.client import GitHubError, GitHubPermissionError
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 from tests.integration.github.conftest import BOT_TOKEN, DEPLOY_TOKEN, REPOSITORY, settings
 from tests.integration.github.fake_github import FakeGitHub
 from tests.report_samples import SHA

@@ -9,7 +9,7 @@ import pytest
 
 from mlops_gate.deploy.local.analysis import MIN_SAMPLES, WindowStats, analyse
 from mlops_gate.metrics.psi import column_psi
-from mlops_gate.policy.model import AnalysisSpec
+from mlops_gate.policy.deploy import AnalysisSpec
 
 RNG = np.random.default_rng(0)
 

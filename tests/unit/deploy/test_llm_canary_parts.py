@@ -20,7 +20,7 @@ from mlops_gate.errors import PolicyError
 from mlops_gate.gates.registry import load_policy
 from mlops_gate.gates.text import TextMetric
 from mlops_gate.gates.text_scoring import LOWER_IS_BETTER, rouge_rows
-from mlops_gate.policy.model import AgreementMetric, AgreementSpec
+from mlops_gate.policy.deploy import AgreementMetric, AgreementSpec
 
 
 def test_agreement_metrics_are_the_text_gates_higher_is_better_ones() -> None:

@@ -17,8 +17,8 @@ from mlops_gate.deploy.outcome import DeployOutcome
 from mlops_gate.deploy.targets import DeployTarget, deploy_target, target_names
 from mlops_gate.errors import InputError
 from mlops_gate.gates.registry import load_policy
+from mlops_gate.policy.deploy import CanarySpec
 from mlops_gate.policy.loader import LoadedPolicy
-from mlops_gate.policy.model import CanarySpec
 from tests.support import REPO, run_cli
 from tests.unit.deploy import fake_target
 

@@ -16,7 +16,7 @@ import kubernetes_validate
 
 from mlops_gate.deploy.kubernetes import LiveInputs
 from mlops_gate.deploy.kubernetes.render import render_manifests
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 
 SCHEMAS = Path(__file__).parents[2] / "data" / "k8s-schemas"
 KUBERNETES_VERSION = "1.33"  # a release kubernetes-validate ships schemas for

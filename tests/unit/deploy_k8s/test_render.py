@@ -16,7 +16,7 @@ import yaml
 
 from mlops_gate.deploy.kubernetes import KubernetesError, unjudged_analysis, write_manifests
 from mlops_gate.deploy.kubernetes.files import to_yaml
-from mlops_gate.policy.model import CanarySpec
+from mlops_gate.policy.deploy import CanarySpec
 from tests.unit.deploy_k8s.manifests import (
     CHECK_IMAGE,
     EVIDENCE_SHA,
