@@ -9,12 +9,14 @@ vs the streaming pandas engine, on the large-data benchmark's Parquet (large_par
                                                   (it takes ~6x the engine's time at 10M rows)
     BENCH_SPARK_PANDAS=1                          also time the streaming pandas engine
     BENCH_SPARK_MASTER=local[2]
+    BENCH_SPARK_DRIVER_MEMORY=4g                  the heap of both Spark sides (default: Spark's 1g)
 
 Each side runs in a fresh process (workers/spark_aggregates.py), so each pays its own JVM start;
 the ratio engine/floor is taken per round on the Spark work only (session start reported
 apart), and its range over the rounds is the figure (target ≤ 1.3x). The driver's peak RSS is
-the Python process's own (`ru_maxrss`; the JVM is a child process): target < 1 GB. Before a
-figure is kept, the sides must agree: the same edges (within 1e-12) and the same counts.
+the Python process's own (VmHWM, `workers/_worker.py`; the JVM is a child process): target
+< 1 GB. Before a figure is kept, the sides must agree: the same edges (within 1e-12) and the
+same counts.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ def cause(text: str) -> str:
 def report(
     result: BenchResult, rows: int, runs: dict[str, list[Any]], failed: dict[str, str]
 ) -> None:
-    label = f"{rows:,} eval + {rows // 5:,} reference rows x 19 columns"
+    heap = os.environ.get("BENCH_SPARK_DRIVER_MEMORY") or "1g (Spark's default)"
+    label = f"{rows:,} eval + {rows // 5:,} reference rows x 19 columns, heap {heap}"
     for side, why in failed.items():
         result.add(f"{side}: failed, {label}", 0.0, "", note=why)
         result.raw[f"{rows}/{side}/failed"] = why

@@ -14,7 +14,19 @@ RESULT_MARKER = "BENCH-RESULT "  # _common.run_worker reads the last line starti
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set so far (Linux reports ru_maxrss in KiB)."""
+    """This process's own peak resident set so far, in MB: Linux's VmHWM.
+
+    Not `ru_maxrss`: Linux keeps it across exec, and a forked child starts with its parent's
+    pages mapped, so a worker started by a bench process holding 800 MB (it had just written
+    the 50M-row Parquet) reported 809 MB whatever it did itself. VmHWM is the high-water mark
+    of this program's own memory since its exec. Elsewhere, ru_maxrss (KiB on Linux and BSD)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

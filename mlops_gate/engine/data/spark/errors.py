@@ -2,7 +2,9 @@
 
 A JVM stack trace is for the log (`.mlops-gate/logs/spark.log`), never for the terminal (issue 15,
 item 4): the user sees what failed, on which table, and what to do. Only Spark's own exception
-types are mapped; anything else is a bug in mlops-gate and stays an internal error.
+types are mapped, and the socket errors raised inside Py4J or PySpark (a JVM that is gone);
+anything else is a bug in mlops-gate and stays an internal error. A JVM that died mid-check
+says how it ended (killed, out of memory); Py4J's own log records go to the log too.
 """
 
 from __future__ import annotations
