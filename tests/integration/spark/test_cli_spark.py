@@ -200,17 +200,10 @@ def test_a_jvm_that_dies_mid_job_is_one_line_per_gate_and_exit_2(tmp_path: Path)
         {"type": "drift", "max": 5, "columns": ["f0"]},
     ]
     policy.write_text(yaml.safe_dump(document, sort_keys=False))
+    # One gate at a time, in order: the first scores the model, so the JVM dies under it.
+    command = ["check", policy.name, "--no-cache", "--jobs", "1", "--json", "r.json"]
     check = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlops_gate",
-            "check",
-            policy.name,
-            "--no-cache",
-            "--json",
-            "r.json",
-        ],
+        [sys.executable, "-m", "mlops_gate", *command],
         cwd=tmp_path,
         env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
         stdout=subprocess.PIPE,
