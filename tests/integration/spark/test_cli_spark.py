@@ -225,3 +225,6 @@ def test_a_jvm_that_dies_mid_job_is_one_line_per_gate_and_exit_2(tmp_path: Path)
         assert "Spark's JVM was killed (signal 9" in gate["message"], gate["message"]
         assert "details in .mlops-gate/logs/spark.log" in gate["message"]
         assert "\n" not in gate["message"]
+    # The evidence says `error` too: nothing computed before the JVM died can be promoted.
+    evidence = json.loads((tmp_path / ".mlops-gate" / "evidence.json").read_text(encoding="utf-8"))
+    assert evidence["results"]["verdict"] == "error"
