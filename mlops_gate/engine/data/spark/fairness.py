@@ -34,7 +34,7 @@ def grouping(config: Config, context: EvaluationContext) -> Grouping:
     """The groups' names in report order (`Grouping.keys` stays empty: rows stay on Spark)."""
     import numpy as np
 
-    from mlops_gate.gates.bias import REGRESSION_METRICS
+    from mlops_gate.gates.bias_config import REGRESSION_METRICS
     from mlops_gate.gates.bias_groups import Grouping
 
     if config.confidence is not None:
@@ -48,7 +48,7 @@ def grouping(config: Config, context: EvaluationContext) -> Grouping:
 def group_rates_of(
     config: Config, context: EvaluationContext, groups: Grouping, role: Role
 ) -> tuple[GroupRates, PositiveClass]:
-    """`gates/bias.group_rates_of` from one Spark aggregate over the scored eval table."""
+    """`gates/bias_sides.group_rates_of` from one Spark aggregate over the scored eval table."""
     import numpy as np
     from pyspark.sql import functions as F
 

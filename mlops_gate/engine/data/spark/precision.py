@@ -43,8 +43,7 @@ def average_precision(
     probability; its interval is refused (no Poisson bootstrap of it here)."""
     from pyspark.sql import functions as F
 
-    from mlops_gate.engine.data.spark.scoring import PROBA
-    from mlops_gate.engine.data.spark.statistics import class_index
+    from mlops_gate.engine.data.spark.scoring import PROBA, class_index
     from mlops_gate.engine.data.spark.sums import checked_probabilities, point_statistic
     from mlops_gate.gates.metric_scoring import match_label
 

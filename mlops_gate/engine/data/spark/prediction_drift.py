@@ -97,8 +97,7 @@ def _column(
     """The set's score column: the value, or `label`'s probability (its column in that set)."""
     from pyspark.sql import functions as F
 
-    from mlops_gate.engine.data.spark.scoring import PROBA, VALUE
-    from mlops_gate.engine.data.spark.statistics import class_index
+    from mlops_gate.engine.data.spark.scoring import PROBA, VALUE, class_index
 
     if label is None:
         if table.frame.filter(F.col(VALUE).isNull()).limit(1).count():

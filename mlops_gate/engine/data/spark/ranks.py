@@ -155,11 +155,3 @@ def _nonfinite() -> MetricUndefined:
     except MetricUndefined as exc:
         return exc
     return MetricUndefined("ROC AUC is undefined: a score is NaN or infinite")  # unreachable
-
-
-def refuse_bootstrap(metric: str) -> MetricUndefined:
-    """Why a rank metric has no Poisson interval here (what to use instead)."""
-    return MetricUndefined(
-        f"the spark engine has no Poisson bootstrap for {metric}: drop `confidence` from this "
-        "gate or run it with data.engine: pandas"
-    )

@@ -228,6 +228,13 @@ def _seen_classes_of(frame: Any, column: str) -> tuple[Any, ...]:
     return tuple(sorted(seen, key=lambda c: (str(type(c)), c)))
 
 
+def class_index(classes: tuple[Any, ...], label: Any) -> int:
+    """`Predictions.class_index`: equal, or spelled the same."""
+    from mlops_gate.loaders.predictions import Predictions
+
+    return Predictions(classes=classes).class_index(label)
+
+
 def _positive(context: EvaluationContext, classes: tuple[Any, ...]) -> int:
     wanted = context.pos_label
     for index, label in enumerate(classes):

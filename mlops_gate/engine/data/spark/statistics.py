@@ -191,7 +191,7 @@ def decided(
     """With `threshold`: pos_label where its probability is >= threshold (metric_scoring's rule)."""
     from pyspark.sql import functions as F
 
-    from mlops_gate.engine.data.spark.scoring import LABEL, PROBA
+    from mlops_gate.engine.data.spark.scoring import LABEL, PROBA, class_index
 
     threshold = getattr(config, "threshold", None)
     if threshold is None:
@@ -210,13 +210,6 @@ def decided(
         "decision_threshold": threshold,
         "pos_label": classes[index],
     }
-
-
-def class_index(classes: tuple[Any, ...], label: Any) -> int:
-    """`Predictions.class_index`: equal, or spelled the same."""
-    from mlops_gate.loaders.predictions import Predictions
-
-    return Predictions(classes=classes).class_index(label)
 
 
 def checked_target(context: EvaluationContext, table: Scored) -> str:

@@ -52,7 +52,6 @@ def checked_probabilities(table: Scored, target: str) -> tuple[Any, ...]:
 def point_statistic(metric: str, table: Scored, value: float) -> Statistic:
     """A statistic known at its point; its interval refused until the caller sets `replicates`
     (roc_auc does, `rank_bootstrap.py`)."""
-    from mlops_gate.engine.data.spark.ranks import refuse_bootstrap
     from mlops_gate.metrics.bootstrap import Statistic
 
     def refuse(*_: Any) -> Any:
@@ -156,3 +155,11 @@ def mean_statistic(
         raise MetricUndefined("a Spark statistic draws its own replicates")
 
     return Statistic(int(rows), no_weights, point_fn=lambda: value, replicates=replicates)
+
+
+def refuse_bootstrap(metric: str) -> MetricUndefined:
+    """Why a rank metric has no Poisson interval here (what to use instead)."""
+    return MetricUndefined(
+        f"the spark engine has no Poisson bootstrap for {metric}: drop `confidence` from this "
+        "gate or run it with data.engine: pandas"
+    )
