@@ -30,7 +30,7 @@ def is_boosting(step: Any) -> bool:
 
 def boosting_steps(estimator: Any) -> list[Any]:
     """The LightGBM/XGBoost estimators in `estimator` (itself, or nested in a pipeline)."""
-    from mlops_gate.artifacts.sklearn_export import walk
+    from mlops_gate.artifacts.pipeline_steps import walk
 
     return [step for _, step in walk(estimator) if is_boosting(step)]
 

@@ -10,9 +10,9 @@ out as a plain `[rows, classes]` tensor. LightGBM/XGBoost steps convert through 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from mlops_gate.artifacts.pipeline_steps import walk
 from mlops_gate.errors import InputError
 
 if TYPE_CHECKING:
@@ -54,27 +54,6 @@ def check_convertible(estimator: Any) -> None:
                 f"cannot export step '{path}' ({type(step).__name__}) to ONNX: skl2onnx has no "
                 f"converter for it; supported {role}: {', '.join(names)}"
             )
-
-
-def walk(estimator: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Every estimator in a (nested) Pipeline / ColumnTransformer / FeatureUnion, with its path."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import FeatureUnion, Pipeline
-
-    here = path or type(estimator).__name__
-    yield here, estimator
-    children: list[tuple[str, Any]] = []
-    if isinstance(estimator, Pipeline):
-        children = [(name, step) for name, step in estimator.steps]
-    elif isinstance(estimator, ColumnTransformer):
-        fitted = getattr(estimator, "transformers_", estimator.transformers)
-        children = [(name, step) for name, step, _ in fitted]
-    elif isinstance(estimator, FeatureUnion):
-        children = list(estimator.transformer_list)
-    for name, child in children:
-        if child is None or isinstance(child, str):  # "drop" / "passthrough"
-            continue
-        yield from walk(child, f"{path}.{name}" if path else name)
 
 
 def initial_types(
