@@ -15,11 +15,11 @@ from mlops_gate.deploy.kubernetes.control import (
     resolve_stable_image,
 )
 from mlops_gate.deploy.kubernetes.files import to_yaml, write_manifests
+from mlops_gate.deploy.kubernetes.manifests import render_manifests
 from mlops_gate.deploy.kubernetes.render import (
     PLACEHOLDER_VERSION,
     KubernetesError,
     LiveInputs,
-    render_manifests,
     unjudged_analysis,
 )
 

@@ -15,7 +15,7 @@ import jsonschema
 import kubernetes_validate
 
 from mlops_gate.deploy.kubernetes import LiveInputs
-from mlops_gate.deploy.kubernetes.render import render_manifests
+from mlops_gate.deploy.kubernetes.manifests import render_manifests
 from mlops_gate.policy.deploy import CanarySpec
 
 SCHEMAS = Path(__file__).parents[2] / "data" / "k8s-schemas"
