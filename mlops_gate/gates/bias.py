@@ -43,22 +43,17 @@ the end compared, "low" or "high"); with a baseline `baseline` {value, highest, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import Field, model_validator
 
 from mlops_gate.gates.base import GateConfig
+from mlops_gate.gates.bias_config import REGRESSION_METRICS
 
 if TYPE_CHECKING:
-    import numpy.typing as npt
-
-    from mlops_gate.gates.bias_groups import Grouping
-    from mlops_gate.gates.bias_labels import PositiveClass
-    from mlops_gate.gates.context import GateContext, Role
-    from mlops_gate.metrics.fairness import GroupRates
+    from mlops_gate.gates.context import GateContext
     from mlops_gate.results import GateResult
 
-Array: TypeAlias = "npt.NDArray[Any]"
 MIN_GROUP_SIZE = 30  # see the module docstring: smaller groups' rates are mostly noise
 
 BiasMetric = Literal[
@@ -71,7 +66,6 @@ BiasMetric = Literal[
     "mae_difference",
     "rmse_difference",
 ]
-REGRESSION_METRICS = frozenset({"mae_difference", "rmse_difference"})
 BinSpec: TypeAlias = int | list[float]
 
 
@@ -197,38 +191,6 @@ def evaluate(config: Config, context: GateContext) -> GateResult:
     hook = context.engine_hook("bias.grouping")  # Spark: engine/data/hooks.py
     groups = hook(config, context) if hook else grouping(config.columns, config.bin_specs, context)
     return result(config, measure(config, context, groups), constant)
-
-
-def group_rates_of(
-    config: Config, context: GateContext, groups: Grouping, role: Role
-) -> tuple[GroupRates, PositiveClass]:
-    """Per-group counts of `role`'s predictions on the eval rows, groups named, and the class
-    gated: the one place the gate computes group rates (a data engine may answer here)."""
-    if (hook := context.engine_hook("bias.group_rates")) is not None:  # engine/data/hooks.py
-        return cast("tuple[GroupRates, PositiveClass]", hook(config, context, groups, role))
-    import dataclasses
-
-    from mlops_gate.metrics.fairness import group_rates
-
-    keys, predicted, actual, positive = outcomes(config, context, groups, role)
-    rates = group_rates(predicted, keys, actual, pos_label=True)
-    named = tuple(groups.names[g] for g in rates.groups)
-    return dataclasses.replace(rates, groups=named), positive
-
-
-def outcomes(
-    config: Config, context: GateContext, groups: Grouping, role: Role
-) -> tuple[Array, Array, Array | None, PositiveClass]:
-    """Each eval row's group key, whether `role` predicted the positive class, whether it is
-    labelled positive (None when the metric reads no labels), and that class."""
-    from mlops_gate.gates.bias_labels import matches, positive_class
-
-    predictions = context.predictions(role, "eval")
-    positive = positive_class(config.pos_label, context, role)
-    predicted = matches(predictions.require_labels(), positive.label)
-    needs_truth = "target" in config.required_inputs()
-    actual = matches(context.target(), positive.label) if needs_truth else None
-    return groups.keys, predicted, actual, positive
 
 
 # Report pieces, found by name by the reporters (mlops_gate/reports/pieces.py).

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlops_gate.gates.bias import BinSpec, Config
 
+REGRESSION_METRICS = frozenset({"mae_difference", "rmse_difference"})
 MAX_BINS = 100  # groups per binned column; more is noise at any min_group_size worth having
 
 
@@ -32,7 +33,6 @@ def problem(config: Config) -> str | None:
 
 
 def _limits(config: Config) -> str | None:
-    from mlops_gate.gates.bias import REGRESSION_METRICS
     from mlops_gate.gates.limits import direction_problem
     from mlops_gate.metrics.fairness import is_ratio
 

@@ -59,7 +59,7 @@ class Measurement:
 
 def measure(config: Config, context: GateContext, groups: Grouping) -> Measurement:
     """The model's per-group table and gap, the baseline's, and with `confidence` the intervals."""
-    from mlops_gate.gates.bias import REGRESSION_METRICS
+    from mlops_gate.gates.bias_config import REGRESSION_METRICS
     from mlops_gate.gates.bias_sides import Errors, Rates
 
     regression = config.metric in REGRESSION_METRICS
@@ -116,7 +116,7 @@ def _intervals(
     import numpy as np
 
     from mlops_gate.errors import GateError
-    from mlops_gate.gates.bias import REGRESSION_METRICS
+    from mlops_gate.gates.bias_config import REGRESSION_METRICS
     from mlops_gate.metrics.bootstrap import bootstrap_ci, paired_bootstrap
     from mlops_gate.metrics.errors import MetricUndefined
 

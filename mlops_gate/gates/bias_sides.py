@@ -7,7 +7,7 @@ a selection of its groups, and a bootstrap `Statistic` of that gap over the gate
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from mlops_gate.gates.bias_measure import Gap
 
@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
     from mlops_gate.gates.bias import Config
     from mlops_gate.gates.bias_groups import Grouping
+    from mlops_gate.gates.bias_labels import PositiveClass
     from mlops_gate.gates.context import GateContext, Role
     from mlops_gate.metrics.bootstrap import Statistic
+    from mlops_gate.metrics.fairness import GroupRates
 
 Array: TypeAlias = "npt.NDArray[Any]"
 
@@ -41,8 +43,6 @@ class Side:
 
 class Rates(Side):
     def table(self, role: Role) -> Any:
-        from mlops_gate.gates.bias import group_rates_of
-
         rates, self.positive = group_rates_of(self.config, self.context, self.groups, role)
         return rates
 
@@ -55,7 +55,6 @@ class Rates(Side):
         return Gap(found.value, found.rate, values, str(found.highest), str(found.lowest))
 
     def statistic(self, role: Role, compact: Array, mask: Array, width: int) -> Statistic:
-        from mlops_gate.gates.bias import outcomes
         from mlops_gate.metrics.fairness_bootstrap import disparity_statistic
 
         _, predicted, actual, _ = outcomes(self.config, self.context, self.groups, role)
@@ -102,3 +101,35 @@ class Errors(Side):
         error = (target - predicted)[mask]
         metric: Any = self.config.metric
         return error_gap_statistic(compact[mask], error, width, metric)
+
+
+def group_rates_of(
+    config: Config, context: GateContext, groups: Grouping, role: Role
+) -> tuple[GroupRates, PositiveClass]:
+    """Per-group counts of `role`'s predictions on the eval rows, groups named, and the class
+    gated: the one place the gate computes group rates (a data engine may answer here)."""
+    if (hook := context.engine_hook("bias.group_rates")) is not None:  # engine/data/hooks.py
+        return cast("tuple[GroupRates, PositiveClass]", hook(config, context, groups, role))
+    import dataclasses
+
+    from mlops_gate.metrics.fairness import group_rates
+
+    keys, predicted, actual, positive = outcomes(config, context, groups, role)
+    rates = group_rates(predicted, keys, actual, pos_label=True)
+    named = tuple(groups.names[g] for g in rates.groups)
+    return dataclasses.replace(rates, groups=named), positive
+
+
+def outcomes(
+    config: Config, context: GateContext, groups: Grouping, role: Role
+) -> tuple[Array, Array, Array | None, PositiveClass]:
+    """Each eval row's group key, whether `role` predicted the positive class, whether it is
+    labelled positive (None when the metric reads no labels), and that class."""
+    from mlops_gate.gates.bias_labels import matches, positive_class
+
+    predictions = context.predictions(role, "eval")
+    positive = positive_class(config.pos_label, context, role)
+    predicted = matches(predictions.require_labels(), positive.label)
+    needs_truth = "target" in config.required_inputs()
+    actual = matches(context.target(), positive.label) if needs_truth else None
+    return groups.keys, predicted, actual, positive
