@@ -14,30 +14,19 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from mlops_gate.gates.bias_sides import Errors, Gap, Rates, Side
+
 if TYPE_CHECKING:
     import numpy.typing as npt
 
     from mlops_gate.gates.bias import Config
     from mlops_gate.gates.bias_groups import Grouping
     from mlops_gate.gates.bias_labels import PositiveClass
-    from mlops_gate.gates.bias_sides import Side
     from mlops_gate.gates.context import GateContext
     from mlops_gate.metrics.bootstrap import Interval
 
 Array: TypeAlias = "npt.NDArray[Any]"
 DIGITS = 6
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A gap (or ratio) over the gated groups: its value, the rate or error it is measured on,
-    that number per gated group, and the groups at both ends."""
-
-    value: float
-    rate: str
-    per_group: dict[str, float]
-    highest: str
-    lowest: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +49,6 @@ class Measurement:
 def measure(config: Config, context: GateContext, groups: Grouping) -> Measurement:
     """The model's per-group table and gap, the baseline's, and with `confidence` the intervals."""
     from mlops_gate.gates.bias_config import REGRESSION_METRICS
-    from mlops_gate.gates.bias_sides import Errors, Rates
 
     regression = config.metric in REGRESSION_METRICS
     _check_task(config.metric, regression, context.task)

@@ -16,7 +16,8 @@ from mlops_gate.metrics.fairness import is_ratio
 
 if TYPE_CHECKING:
     from mlops_gate.gates.bias import Config
-    from mlops_gate.gates.bias_measure import Gap, Measurement
+    from mlops_gate.gates.bias_measure import Measurement
+    from mlops_gate.gates.bias_sides import Gap
     from mlops_gate.results import GateResult, Verdict
 
 LISTED = 20  # groups named in a message

@@ -7,9 +7,8 @@ a selection of its groups, and a bootstrap `Statistic` of that gap over the gate
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
-
-from mlops_gate.gates.bias_measure import Gap
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -22,6 +21,18 @@ if TYPE_CHECKING:
     from mlops_gate.metrics.fairness import GroupRates
 
 Array: TypeAlias = "npt.NDArray[Any]"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A gap (or ratio) over the gated groups: its value, the rate or error it is measured on,
+    that number per gated group, and the groups at both ends."""
+
+    value: float
+    rate: str
+    per_group: dict[str, float]
+    highest: str
+    lowest: str
 
 
 class Side:
