@@ -130,9 +130,10 @@ def make_folders(folder: Path, mode: int = 0o777, root: Path | None = None) -> P
         current = current / part
         with contextlib.suppress(FileExistsError):
             current.mkdir(mode=mode)
-        if os.path.islink(current):
+        kind = os.lstat(current).st_mode
+        if stat.S_ISLNK(kind):
             raise FileProblem(current, "a symbolic link in the work tree: refused, not followed")
-        if not stat.S_ISDIR(os.lstat(current).st_mode):  # what mkdir itself would say
+        if not stat.S_ISDIR(kind):  # what mkdir itself would say
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(current))
     return current
 
