@@ -138,9 +138,13 @@ class SparkClientLog(logging.Handler):
     it would have been without a handler.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
     def emit(self, record: logging.LogRecord) -> None:
         if in_spark_client(record.pathname):
-            log_detail(logging.Formatter("%(levelname)s %(name)s: %(message)s").format(record))
+            log_detail(self.format(record))
         elif record.levelno >= logging.WARNING and logging.lastResort is not None:
             logging.lastResort.handle(record)
 
