@@ -4,8 +4,9 @@ Each gate runs in a fresh process (`python benchmarks/metric_memory_probe.py GAT
 of them with no argument): it builds what `loaders.predictions.concatenate` and the context keep
 for a large eval set (int8 target, int8 labels, float32 (rows x 2) probabilities, a uint8 group
 code per row, built a million rows at a time so the build itself stays small), then runs the
-gate's metric math and prints one JSON line: the RSS before, the high-water mark
-(`getrusage(RUSAGE_SELF).ru_maxrss`), the difference, the value and the time.
+gate's metric math and prints one JSON line: the RSS before, the high-water mark (the
+workers' `peak_rss_mb`: Linux's VmHWM, this program's own), the difference, the value and the
+time.
 Run it against another checkout with `PYTHONPATH=that/checkout`.
 """
 
@@ -13,13 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from typing import Any
 
 import numpy as np
+from workers._worker import peak_rss_mb
 
 GATES = (
     "roc_auc",
@@ -101,7 +102,7 @@ def run(gate: str, d: dict[str, np.ndarray]) -> Any:
 
 def child(gate: str, rows: int) -> None:
     d = data(rows)
-    built_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    built_peak = peak_rss_mb()
     before = rss_mb()
     started = time.perf_counter()
     try:
@@ -109,7 +110,7 @@ def child(gate: str, rows: int) -> None:
     except Exception as exc:  # reported, not raised: the probe goes on
         value = f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(
         json.dumps(
             {

@@ -24,16 +24,9 @@ from _worker import emit
 
 PROBS = [i / 10 for i in range(1, 10)]
 NUMERIC = [f"x{i:02d}" for i in range(18)]
-CONF = {
-    "spark.sql.shuffle.partitions": "8",
-    "spark.ui.enabled": "false",
-    # Both Spark sides get the same heap: Spark's default (1g) unless bench_spark.py is told.
-    **(
-        {"spark.driver.memory": os.environ["BENCH_SPARK_DRIVER_MEMORY"]}
-        if os.environ.get("BENCH_SPARK_DRIVER_MEMORY")
-        else {}
-    ),
-}
+CONF = {"spark.sql.shuffle.partitions": "8", "spark.ui.enabled": "false"}
+if os.environ.get("BENCH_SPARK_DRIVER_MEMORY"):  # both Spark sides: the same heap (default 1g)
+    CONF["spark.driver.memory"] = os.environ["BENCH_SPARK_DRIVER_MEMORY"]
 
 
 def with_engine(name: str, directory: Path, master: str) -> dict[str, Any]:
